@@ -1,0 +1,1 @@
+"""Data, tables, models and plots for the CMAC demining study book."""

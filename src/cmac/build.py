@@ -1,0 +1,196 @@
+"""Build the book: validate data, execute chapters with papermill, then run jupyter-book.
+
+Usage: ``python -m cmac.build`` (``make book`` calls it). The HTML is built in a scratch
+folder and moved to ``_build/html`` only when every step has passed; any failure exits
+non-zero and names the chapter and cell, or the data file, row and column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from cmac.data import DataError, load_all
+from cmac.paths import PROJECT_ROOT, build_dir
+from cmac.results import merge_results
+
+INJECTED_TAG = "injected-parameters"
+BOOK_FILES = ["_config.yml", "_toc.yml"]
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which chapter, cell or file."""
+
+
+def toc_entries(toc_path: Path) -> list[str]:
+    """Every file named in _toc.yml (root first), without suffix, in book order."""
+    toc = yaml.safe_load(toc_path.read_text())
+    entries = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                entries.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return entries
+
+
+def resolve_entry(root: Path, entry: str) -> Path:
+    for suffix in (".ipynb", ".md"):
+        path = root / f"{entry}{suffix}"
+        if path.exists():
+            return path
+    raise BuildError(f"_toc.yml names '{entry}', but there is no {entry}.ipynb or {entry}.md")
+
+
+def check_toc(root: Path) -> list[Path]:
+    """The book's source files in order; every notebook in chapters/ must be listed."""
+    files = [resolve_entry(root, e) for e in toc_entries(root / "_toc.yml")]
+    listed = {p.resolve() for p in files}
+    for notebook in sorted((root / "chapters").glob("*.ipynb")):
+        if notebook.resolve() not in listed:
+            raise BuildError(f"{notebook.relative_to(root)} is not listed in _toc.yml")
+    return files
+
+
+def hide_injected_parameters(notebook_path: Path) -> None:
+    """Readers never see papermill's injected cell: tag it for removal from the page."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if INJECTED_TAG in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(notebook, notebook_path)
+
+
+def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -> float:
+    """Run one notebook with papermill into target; returns seconds taken."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(source), str(target), parameters=parameters, kernel_name="python3",
+            cwd=str(source.parent), progress_bar=False, log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        last_line = str(exc.evalue).strip().splitlines()[-1] if exc.evalue else ""
+        raise BuildError(
+            f"chapter {source.stem}: cell {exc.cell_index + 1} (execution {exc.exec_count}) "
+            f"raised {exc.ename}: {exc.evalue}"
+            + (f"\n  ({last_line})" if last_line and last_line not in str(exc.evalue) else "")
+            + f"\n  executed copy with the traceback: {target}"
+        ) from None
+    hide_injected_parameters(target)
+    return time.perf_counter() - started
+
+
+def stage_book(root: Path, files: list[Path], executed: dict[Path, Path], stage: Path) -> None:
+    """Lay out the book source with executed notebooks in place of the stored ones."""
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    for name in BOOK_FILES:
+        shutil.copy2(root / name, stage / name)
+    for source in files:
+        target = stage / source.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(executed.get(source, source), target)
+
+
+def run_jupyter_book(stage: Path, output: Path) -> None:
+    """HTML with warnings as errors; on failure, print the warnings and stop."""
+    if output.exists():
+        shutil.rmtree(output)
+    command = [sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output",
+               str(output), "-W", "--keep-going", "--all", "-q"]
+    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
+    if jb:
+        command = [jb, *command[3:]]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    log = completed.stdout + completed.stderr
+    (output.parent / "jupyter-book.log").write_text(log)
+    if completed.returncode != 0:
+        problems = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+        shown = "\n".join(problems[:40]) or log[-4000:]
+        raise BuildError(f"jupyter-book failed (exit {completed.returncode}):\n{shown}")
+
+
+def publish(new_html: Path, final_html: Path) -> None:
+    """Swap the new book in; the previous one stays until the new one is complete."""
+    old = final_html.with_name(final_html.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final_html.exists():
+        final_html.rename(old)
+    new_html.rename(final_html)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build(root: Path = PROJECT_ROOT, out: Path | None = None) -> Path:
+    out = out or build_dir()
+    os.environ["CMAC_BUILD_DIR"] = str(out)
+    print("Checking _toc.yml and the data files ...", flush=True)
+    files = check_toc(root)
+    load_all()
+    results_dir = out / "results"
+    if results_dir.exists():
+        shutil.rmtree(results_dir)
+    executed: dict[Path, Path] = {}
+    for source in files:
+        if source.suffix != ".ipynb":
+            continue
+        target = out / "executed" / source.relative_to(root)
+        print(f"  executing {source.relative_to(root)} ...", flush=True)
+        seconds = execute_chapter(source, target, parameters={})
+        print(f"  done      {source.relative_to(root)} ({seconds:.1f} s)", flush=True)
+        executed[source] = target
+    stage = out / "stage"
+    stage_book(root, files, executed, stage)
+    print("Building HTML with jupyter-book (execution off, warnings are errors) ...", flush=True)
+    scratch = out / "jb"
+    run_jupyter_book(stage, scratch)
+    chapters = [f.stem for f in files]
+    results = merge_results(results_dir, chapters)
+    html = scratch / "_build" / "html"
+    results.to_csv(out / "results.csv", index=False)
+    results.to_csv(html / "results.csv", index=False)
+    publish(html, out / "html")
+    shutil.rmtree(scratch)
+    return out / "html" / "index.html"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="build folder (default _build)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        index = build(out=args.out)
+    except (BuildError, DataError) as exc:
+        print(f"\nBUILD FAILED: {exc}", file=sys.stderr)
+        print("The previous book, if any, was left as it was.", file=sys.stderr)
+        return 1
+    print(f"\nBook built in {time.perf_counter() - started:.0f} s: {index}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""What every chapter does first: figure style, data folder and its results record."""
+
+from __future__ import annotations
+
+from cmac.paths import use_data_dir
+from cmac.plots import set_style
+from cmac.results import ResultsRecord
+
+
+def start_chapter(name: str, data_dir: str = "") -> ResultsRecord:
+    """Set the figure style, choose the data folder and open the chapter's results record."""
+    set_style()
+    use_data_dir(data_dir)
+    return ResultsRecord(name)

@@ -1,0 +1,507 @@
+"""Load the source data files, validating each one as it is read.
+
+Every chapter gets its data through :func:`load`. A file that breaks its schema raises
+:class:`DataError`, whose message names the file, the row and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from cmac.paths import PROJECT_ROOT, data_dir
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
+
+
+class DataError(ValueError):
+    """A source data file is missing or breaks its schema.
+
+    ``path``, ``row`` (1-based data row; the file line is ``row + 1``) and ``column`` say where.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        problem: str,
+        row: int | None = None,
+        column: str | None = None,
+        more: list[str] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.row = row
+        self.column = column
+        self.problem = problem
+        self.more = more or []
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = [display_path(self.path)]
+        if self.row is not None:
+            where.append(f"row {self.row} (line {self.row + 1})")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        text = ", ".join(where) + f": {self.problem}"
+        if self.more:
+            text += f"\n  and {len(self.more)} more problem(s):\n" + "\n".join(
+                f"  - {line}" for line in self.more
+            )
+        return text
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the project where possible, so messages stay short."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def col(
+    dtype: str,
+    unit: str,
+    meaning: str,
+    checks: list[pa.Check] | pa.Check | None = None,
+    nullable: bool = False,
+    unique: bool = False,
+) -> pa.Column:
+    """A schema column that also documents its unit and meaning (read by the data appendix)."""
+    return pa.Column(
+        dtype,
+        checks=checks,
+        nullable=nullable,
+        unique=unique,
+        coerce=True,
+        description=meaning,
+        metadata={"unit": unit},
+    )
+
+
+def count(meaning: str) -> pa.Column:
+    return col("int64", "count", meaning, pa.Check.ge(0))
+
+
+def month(meaning: str) -> pa.Column:
+    return col("str", "YYYY-MM", meaning, pa.Check.str_matches(MONTH_PATTERN))
+
+
+def label(meaning: str, allowed: list[str] | None = None, nullable: bool = False) -> pa.Column:
+    checks = [pa.Check.isin(allowed)] if allowed else [pa.Check.str_length(min_value=1)]
+    return col("str", "text", meaning, checks, nullable=nullable)
+
+
+CLEARANCE_MEASURES = {
+    "area_m2": col("int64", "m²", "Area of land cleared", pa.Check.ge(0)),
+    "ap_mines": count("Anti-personnel mines found or destroyed"),
+    "at_mines": count("Anti-tank mines found or destroyed"),
+    "uxo": count("Items of unexploded ordnance found or destroyed"),
+}
+
+
+def schema(columns: dict[str, pa.Column], name: str) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(columns, strict=True, ordered=True, coerce=True, name=name)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One data file: where it is, what it holds, where it came from and how it is checked."""
+
+    name: str
+    title: str
+    provenance: str
+    schema: pa.DataFrameSchema
+    extra_checks: tuple[Callable[[pd.DataFrame, Path], None], ...] = field(default=())
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    def path(self) -> Path:
+        return data_dir() / self.filename
+
+
+# --- checks that span rows or files -------------------------------------------------------
+
+
+def check_consecutive_years(first: int, last: int) -> Callable[[pd.DataFrame, Path], None]:
+    def check(frame: pd.DataFrame, path: Path) -> None:
+        years = frame["year"].tolist()
+        expected = list(range(first, last + 1))
+        missing = sorted(set(expected) - set(years))
+        extra = sorted(set(years) - set(expected))
+        if missing:
+            raise DataError(
+                path, f"year {missing[0]} is missing (every year {first}–{last} is expected)",
+                column="year", more=[f"year {y} is missing" for y in missing[1:]],
+            )
+        if extra:
+            row = years.index(extra[0]) + 1
+            raise DataError(path, f"year {extra[0]} is outside {first}–{last}", row, "year")
+        for row, (got, want) in enumerate(zip(years, expected, strict=True), start=1):
+            if got != want:
+                raise DataError(path, f"year {got} is out of order (expected {want})", row, "year")
+
+    return check
+
+
+def check_contiguous_periods(frame: pd.DataFrame, path: Path) -> None:
+    starts = pd.PeriodIndex(frame["start_month"], freq="M")
+    ends = pd.PeriodIndex(frame["end_month"], freq="M")
+    for row in range(len(frame)):
+        if ends[row] < starts[row]:
+            raise DataError(
+                path, f"period ends ({ends[row]}) before it starts ({starts[row]})",
+                row + 1, "end_month",
+            )
+        if row and starts[row] != ends[row - 1] + 1:
+            raise DataError(
+                path,
+                f"period starts {starts[row]} but the one before ends {ends[row - 1]}: "
+                "periods must follow on without gap or overlap",
+                row + 1, "start_month",
+            )
+
+
+def check_published_total(frame: pd.DataFrame, path: Path) -> None:
+    """The Total row as printed must equal the sum of the rows above it."""
+    total_set = DATASETS["clearance_1992_1999_published_total"]
+    total = load(total_set.name)
+    for column in CLEARANCE_MEASURES:
+        printed, summed = int(total.at[0, column]), int(frame[column].sum())
+        if printed != summed:
+            raise DataError(
+                total_set.path(),
+                f"published total {printed:,} does not match the sum of the rows in "
+                f"{display_path(path)}, {summed:,} (difference {printed - summed:+,})",
+                1, column,
+            )
+
+
+def check_source_ids(frame: pd.DataFrame, path: Path) -> None:
+    known = set(load("sources")["source_id"])
+    for row, source_id in enumerate(frame["source_id"], start=1):
+        if source_id not in known:
+            raise DataError(
+                path, f"source '{source_id}' is not listed in data/sources.csv", row, "source_id"
+            )
+
+
+# --- the registry -------------------------------------------------------------------------
+
+JICA = "JICA report (Komukai), "
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in [
+        Dataset(
+            "sources",
+            "The source documents",
+            "The two documents in the project's shared/source folder.",
+            schema(
+                {
+                    "source_id": label("Short identifier used by other files"),
+                    "author": label("Author or issuing body"),
+                    "title": label("Title of the document"),
+                    "publisher": label("Publisher"),
+                    "year": col("int64", "year", "Year of publication", pa.Check.in_range(1990, 2030)),
+                    "date_basis": label("Whether the date is stated in the document or inferred"),
+                    "file": label("Plain-text copy of the document"),
+                },
+                "sources",
+            ),
+        ),
+        Dataset(
+            "conflict_chronology",
+            "Chronology of conflict in Cambodia, 1970–1998",
+            JICA + "table 'Chronology of conflict in Cambodia'. Events paraphrased as short labels.",
+            schema(
+                {
+                    "year": col("int64", "year", "Year of the event", pa.Check.in_range(1970, 1998)),
+                    "order": col("int64", "rank", "Order of the event within its year", pa.Check.ge(1)),
+                    "category": label(
+                        "Kind of event (assigned by this project)",
+                        ["armed conflict", "regime change", "peace process", "UN mission",
+                         "elections and government", "international context"],
+                    ),
+                    "event": label("The event, in this project's words"),
+                },
+                "conflict_chronology",
+            ),
+        ),
+        Dataset(
+            "clearance_1992_1999_published_total",
+            "Total row of CMAC's clearance table for 1992–1999, as printed",
+            JICA + "table 'CMAC's achievements in mine/UXO clearance during 1992–1999', Total row.",
+            schema(
+                {"row_label": label("Row label as printed", ["Total"]), **CLEARANCE_MEASURES},
+                "clearance_1992_1999_published_total",
+            ),
+        ),
+        Dataset(
+            "clearance_1992_1999",
+            "CMAC's mine/UXO clearance, 1992–1999",
+            JICA + "table 'CMAC's achievements in mine/UXO clearance during 1992–1999' "
+            "(data provided by CMAC). The first period's start month is an assumption: CMAC was "
+            "created in June 1992.",
+            schema(
+                {
+                    "period": label("Year or period as printed"),
+                    "start_month": month("First month of the period"),
+                    "end_month": month("Last month of the period"),
+                    "start_basis": label(
+                        "Whether the start month is printed or assumed", ["printed", "assumed"]
+                    ),
+                    **CLEARANCE_MEASURES,
+                },
+                "clearance_1992_1999",
+            ),
+            (check_contiguous_periods, check_published_total),
+        ),
+        Dataset(
+            "clearance_2000_2012",
+            "CMAC's mine/UXO clearance, 2000–2012",
+            JICA + "table 'CMAC's achievements in mine/UXO clearance (2000–2012)' "
+            "(data provided by CMAC).",
+            schema(
+                {
+                    "year": col("int64", "year", "Calendar year", unique=True),
+                    **CLEARANCE_MEASURES,
+                },
+                "clearance_2000_2012",
+            ),
+            (check_consecutive_years(2000, 2012),),
+        ),
+        Dataset(
+            "japan_cambodia_events_1996_2000",
+            "Japan's assistance for CMAC and related events, 1996–2000",
+            JICA + "table 'Japan's assistance for CMAC; major events of the Governments of "
+            "Cambodia and Japan'. Events paraphrased; 'actor' is the table column they sit in.",
+            schema(
+                {
+                    "year": col("int64", "year", "Year", pa.Check.in_range(1996, 2000)),
+                    "month": col("int64", "month", "Month", pa.Check.in_range(1, 12)),
+                    "actor": label(
+                        "Column of the source table",
+                        ["Cambodia", "Japan", "Japan's assistance to CMAC"],
+                    ),
+                    "kind": label(
+                        "Kind of event (assigned by this project)",
+                        ["treaty", "conference", "policy", "funding", "mission", "equipment",
+                         "expert"],
+                    ),
+                    "event": label("The event, in this project's words"),
+                },
+                "japan_cambodia_events_1996_2000",
+            ),
+        ),
+        Dataset(
+            "south_south_calendar",
+            "CMAC's South-South cooperation calendar, 2009–2015",
+            JICA + "table 'CMAC's South-South cooperation calendar'. Symbols mapped to kinds: "
+            "open star = visit or meeting, filled star = training or workshop, dot = related "
+            "milestone. Activities paraphrased.",
+            schema(
+                {
+                    "year": col("int64", "year", "Year", pa.Check.in_range(2009, 2015)),
+                    "month": col("int64", "month", "Month", pa.Check.in_range(1, 12)),
+                    "partner": label(
+                        "Partner column of the source table",
+                        ["Colombia", "Laos", "Angola", "Other"],
+                    ),
+                    "kind": label(
+                        "Kind of activity",
+                        ["visit or meeting", "training or workshop", "related milestone"],
+                    ),
+                    "activity": label("The activity, in this project's words"),
+                    "place": label("Place, where the source states it", nullable=True),
+                },
+                "south_south_calendar",
+            ),
+        ),
+        Dataset(
+            "uxo_lao_workshops",
+            "Workshops of the CMAC–UXO Lao South-South cooperation, 2012–2014",
+            JICA + "table 'Achievements in workshops held under CMAC-UXO Lao South-South "
+            "cooperation'. Themes paraphrased; durations in days derived (1 week = 7 days).",
+            schema(
+                {
+                    "workshop": col("int64", "number", "Workshop number", pa.Check.in_range(1, 6),
+                                    unique=True),
+                    "theme": label("Theme, in this project's words"),
+                    "start_month": month("Month held"),
+                    "duration_printed": label("Duration as printed"),
+                    "duration_days": col("int64", "days", "Duration in days", pa.Check.in_range(1, 31)),
+                    "country": label("Host country", ["Cambodia", "Laos"]),
+                },
+                "uxo_lao_workshops",
+            ),
+        ),
+        Dataset(
+            "text_figures",
+            "Figures stated in the text of the source documents",
+            "Single figures and dates stated in the prose (not the tables) of the two sources; "
+            "'section' names where each is found.",
+            schema(
+                {
+                    "key": col("str", "text", "Identifier", pa.Check.str_matches(SNAKE_CASE),
+                               unique=True),
+                    "value": col("float64", "see unit", "The figure"),
+                    "unit": label("Unit of the figure"),
+                    "month": col("Int64", "month", "Month, for dates", pa.Check.in_range(1, 12),
+                                 nullable=True),
+                    "qualifier": label(
+                        "How exact the source is", ["exact", "about", "more than"]
+                    ),
+                    "description": label("What the figure is, in this project's words"),
+                    "source_id": label("Document, from data/sources.csv"),
+                    "section": label("Section or table of the document"),
+                },
+                "text_figures",
+            ),
+            (check_source_ids,),
+        ),
+    ]
+}
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def read_csv_text(path: Path) -> str:
+    """The file's text, or a DataError if it is missing or not UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(path, "file not found") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            path, f"not valid UTF-8 at byte {exc.start} (file line {line}); save it as UTF-8",
+            row=line - 1 if line > 1 else None,
+        ) from None
+
+
+def parse_csv(path: Path, text: str, expected_columns: list[str]) -> pd.DataFrame:
+    """Parse as strings; pandera coerces types so that bad values are reported per cell."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise DataError(path, "file is empty (no header line)")
+    header, body = rows[0], rows[1:]
+    if len(header) != len(set(header)):
+        raise DataError(path, f"header repeats a column name: {header}")
+    for row_number, cells in enumerate(body, start=1):
+        if cells and len(cells) != len(header):
+            raise DataError(
+                path,
+                f"has {len(cells)} fields but the header has {len(header)} "
+                "(a truncated or mis-quoted line?)",
+                row_number,
+            )
+    missing = [c for c in expected_columns if c not in header]
+    if missing:
+        raise DataError(path, f"required column is missing (header: {header})", column=missing[0])
+    unexpected = [c for c in header if c not in expected_columns]
+    if unexpected:
+        raise DataError(path, "column is not in the schema", column=unexpected[0])
+    frame = pd.DataFrame([r for r in body if r], columns=header, dtype=object)
+    return frame.replace({"": None}).reindex(columns=expected_columns)
+
+
+def describe_failure(case: pd.Series) -> str:
+    check = str(case["check"])
+    value = case["failure_case"]
+    if check == "not_nullable" or value is None or (isinstance(value, float) and pd.isna(value)):
+        return "value is missing"
+    if check.startswith("coerce_dtype") or check.startswith("dtype"):
+        return f"value {value!r} is not of type {check.split('(')[-1].rstrip(')')}"
+    if check == "field_uniqueness":
+        return f"value {value!r} is repeated (must be unique)"
+    return f"value {value!r} fails check {check}"
+
+
+def schema_error(path: Path, errors: SchemaErrors) -> DataError:
+    cases = errors.failure_cases.copy()
+    cases["row"] = pd.to_numeric(cases["index"], errors="coerce") + 1
+    # A column that failed type coercion also fails its value checks as a whole column
+    # (with no row); those follow-on failures only add noise.
+    is_type = cases["check"].astype(str).str.match(r"(coerce_)?dtype")
+    bad_type_columns = set(cases.loc[is_type, "column"])
+    cases = cases[~(cases["column"].isin(bad_type_columns) & ~is_type & cases["row"].isna())]
+    cases = cases.sort_values(["row", "column"], na_position="first", kind="stable")
+    messages = list(dict.fromkeys(
+        (None if pd.isna(c["row"]) else int(c["row"]), c["column"], describe_failure(c))
+        for _, c in cases.iterrows()
+    ))
+    row, column, problem = messages[0]
+    more = [
+        f"row {r}, column '{c}': {p}" if r is not None else f"column '{c}': {p}"
+        for r, c, p in messages[1:]
+    ]
+    return DataError(path, problem, row, column, more)
+
+
+def read_validated(path: Path, dataset_schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Read one CSV and validate it against its schema; DataError on any problem."""
+    frame = parse_csv(path, read_csv_text(path), list(dataset_schema.columns))
+    if frame.empty:
+        raise DataError(path, "file has a header but no data rows")
+    try:
+        return dataset_schema.validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        raise schema_error(path, errors) from None
+
+
+def load(name: str) -> pd.DataFrame:
+    """Load the named data file, validated; the only way chapters read data."""
+    try:
+        dataset = DATASETS[name]
+    except KeyError:
+        raise KeyError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}") from None
+    frame = read_validated(dataset.path(), dataset.schema)
+    for check in dataset.extra_checks:
+        check(frame, dataset.path())
+    return frame
+
+
+def load_all() -> dict[str, pd.DataFrame]:
+    """Every registered file, validated: the build runs this before any chapter."""
+    return {name: load(name) for name in DATASETS}
+
+
+def text_figure(key: str) -> float:
+    """One figure stated in the sources' prose, by its key."""
+    figures = load("text_figures").set_index("key")
+    if key not in figures.index:
+        raise KeyError(f"no text figure {key!r} in data/text_figures.csv")
+    return float(figures.at[key, "value"])
+
+
+def schema_table(name: str) -> pd.DataFrame:
+    """The documented schema of one file: column, type, unit, meaning."""
+    columns = DATASETS[name].schema.columns
+    return pd.DataFrame({
+        "Column": list(columns),
+        "Type": [str(c.dtype) + (" (may be empty)" if c.nullable else "") for c in
+                 columns.values()],
+        "Unit": [(c.metadata or {}).get("unit", "") for c in columns.values()],
+        "Meaning": [c.description or "" for c in columns.values()],
+    })
+
+
+def files_table() -> pd.DataFrame:
+    """Every data file with its row count, title and provenance."""
+    return pd.DataFrame([
+        {"File": f"data/{d.filename}", "Rows": len(load(d.name)), "Holds": d.title,
+         "Provenance": d.provenance}
+        for d in DATASETS.values()
+    ])

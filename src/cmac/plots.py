@@ -1,0 +1,174 @@
+"""Figures for the book. Each function takes validated data and returns a Figure."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from cmac.tables import ITEM_NAMES
+
+KIND_MARKERS = {"visit or meeting": "o", "training or workshop": "s", "related milestone": "D"}
+
+
+def set_style() -> None:
+    """One look for every figure; PNG output so files carry no timestamps."""
+    sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
+    mpl.rcParams.update({
+        "figure.dpi": 110,
+        "savefig.dpi": 110,
+        "figure.figsize": (8, 4.5),
+        "axes.titleweight": "bold",
+        "svg.hashsalt": "cmac",
+    })
+
+
+def palette(names: list[str]) -> dict[str, tuple[float, float, float]]:
+    return dict(zip(names, sns.color_palette("colorblind", len(names)), strict=True))
+
+
+def decimal_date(year: pd.Series, month: pd.Series) -> pd.Series:
+    """Mid-month as a decimal year, so events can sit on a numeric time axis."""
+    return year + (month - 0.5) / 12
+
+
+def chronology_timeline(chronology: pd.DataFrame) -> Figure:
+    """Events 1970–1998, one line each, coloured by kind of event."""
+    colours = palette(sorted(chronology["category"].unique()))
+    events = chronology.sort_values(["year", "order"]).reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(9, 0.36 * len(events) + 1))
+    y = range(len(events), 0, -1)
+    ax.scatter(events["year"], list(y), c=[colours[c] for c in events["category"]], s=60,
+               zorder=3)
+    for year, pos, text in zip(events["year"], y, events["event"], strict=True):
+        ax.text(year + 0.6, pos, text, va="center", fontsize=8.5)
+    ax.set_yticks([])
+    ax.set_xlim(1968, 2012)
+    ax.set_xticks(range(1970, 2000, 5))
+    ax.set_xlabel("Year")
+    ax.legend(handles=[Line2D([], [], marker="o", ls="", color=c, label=k)
+                       for k, c in colours.items()],
+              loc="lower right", fontsize=8, title="Kind of event", title_fontsize=8)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def event_lanes(
+    events: pd.DataFrame, lane: str, lanes: list[str], marker_by: str,
+    markers: dict[str, str] | None = None, number_column: str = "number",
+) -> Figure:
+    """Numbered events on a time axis, one lane per actor or partner."""
+    kinds = list(dict.fromkeys(events[marker_by]))
+    markers = markers or dict(zip(kinds, "osD^vP*X", strict=False))
+    colours = palette(lanes)
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.75 * len(lanes)))
+    when = decimal_date(events["year"], events["month"])
+    lane_pos = {name: len(lanes) - i for i, name in enumerate(lanes)}
+    offsets: dict[tuple[str, float], int] = {}
+    for (_, event), t in zip(events.iterrows(), when, strict=True):
+        key = (event[lane], round(t, 3))
+        nudge = 0.22 * offsets.get(key, 0)  # same lane and month: stack, don't overlap
+        offsets[key] = offsets.get(key, 0) + 1
+        y = lane_pos[event[lane]] + nudge
+        ax.scatter(t, y, marker=markers[event[marker_by]], s=110, color=colours[event[lane]],
+                   edgecolor="black", linewidth=0.5, zorder=3)
+        ax.annotate(str(event[number_column]), (t, y), xytext=(0, 9), textcoords="offset points",
+                    ha="center", fontsize=8)
+    ax.set_yticks(list(lane_pos.values()), list(lane_pos.keys()))
+    ax.set_ylim(0.4, len(lanes) + 0.9)
+    first, last = int(events["year"].min()), int(events["year"].max())
+    ax.set_xticks(range(first, last + 2))
+    ax.set_xlim(first - 0.1, last + 1.1)
+    ax.set_xlabel("Date (numbers refer to the table rows)")
+    ax.legend(handles=[Line2D([], [], marker=markers[k], ls="", color="grey", label=k)
+                       for k in kinds],
+              loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(len(kinds), 4),
+              fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def area_by_period(series: pd.DataFrame, xlim: tuple[float, float] = (1992, 2013.2)) -> Figure:
+    """Area cleared per year, each bar as wide as its period; irregular periods hatched."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    regular = series[~series["irregular"]]
+    irregular = series[series["irregular"]]
+    ax.bar(regular["start"], regular["area_km2_per_year"], width=regular["span_years"],
+           align="edge", color="C0", edgecolor="white", label="Calendar year")
+    ax.bar(irregular["start"], irregular["area_km2_per_year"], width=irregular["span_years"],
+           align="edge", color="C1", edgecolor="black", hatch="//",
+           label="Irregular period, annualised")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Area cleared (km² per year)")
+    ax.set_xlim(*xlim)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def items_per_km2(series: pd.DataFrame, densities: pd.DataFrame) -> Figure:
+    """Items found per km² cleared, by period, on a log scale."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    mid = series["start"] + series["span_years"] / 2
+    for item, name in ITEM_NAMES.items():
+        ax.plot(mid, densities[f"{item}_per_km2"], marker="o", label=name)
+    ax.set_yscale("log")
+    ax.set_xlabel("Year (middle of period)")
+    ax.set_ylabel("Items found per km² cleared (log scale)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def item_mix_bars(labels: pd.Series, mix: pd.DataFrame) -> Figure:
+    """Share of each kind of item among all items found, by period (stacked to 100 %)."""
+    fig, ax = plt.subplots(figsize=(9, 4))
+    left = pd.Series(0.0, index=mix.index)
+    for item, name in ITEM_NAMES.items():
+        ax.barh(labels, mix[item] * 100, left=left * 100, label=name)
+        left = left + mix[item]
+    ax.invert_yaxis()
+    ax.set_xlabel("Share of items found (%)")
+    ax.set_xlim(0, 100)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def workshop_bars(workshops: pd.DataFrame) -> Figure:
+    """Duration of each UXO Lao workshop, coloured by host country."""
+    colours = palette(["Cambodia", "Laos"])
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    labels = [f"{w}. {m}" for w, m in zip(workshops["workshop"], workshops["start_month"],
+                                          strict=True)]
+    ax.barh(labels, workshops["duration_days"], color=[colours[c] for c in workshops["country"]])
+    ax.invert_yaxis()
+    ax.set_xlabel("Duration (days)")
+    ax.legend(handles=[Patch(color=c, label=k) for k, c in colours.items()], title="Host")
+    fig.tight_layout()
+    return fig
+
+
+def training_bars(counts: pd.DataFrame, totals_only: dict[str, int]) -> Figure:
+    """People trained by partner, split into rounds; partners with only a total in grey."""
+    fig, ax = plt.subplots(figsize=(8, 3))
+    for _, row in counts.iterrows():
+        for r in range(int(row["rounds"])):
+            ax.barh(row["partner"], row["per_round"], left=r * row["per_round"],
+                    color=f"C{r}", edgecolor="white")
+    for partner, total in totals_only.items():
+        ax.barh(partner, total, color="0.7", edgecolor="white")
+    ax.invert_yaxis()
+    ax.set_xlabel("People trained")
+    handles = [Patch(color=f"C{r}", label=f"Round {r + 1}")
+               for r in range(int(counts["rounds"].max()))]
+    if totals_only:
+        handles.append(Patch(color="0.7", label="Total only"))
+    ax.legend(handles=handles, loc="lower right")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,64 @@
+"""The results record: every number quoted in prose is glued and written down here.
+
+Each chapter keeps a :class:`ResultsRecord`. ``add`` glues the formatted value for the prose
+and writes the raw value to ``<build>/results/<chapter>.json``; the build merges those files
+into ``results.csv`` (columns: chapter, key, value, unit, description).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cmac.paths import build_dir
+
+RESULT_COLUMNS = ["chapter", "key", "value", "unit", "description"]
+
+
+def glue_text(key: str, text: str) -> None:
+    from myst_nb import glue
+
+    glue(key, text, display=False)
+
+
+@dataclass
+class ResultsRecord:
+    chapter: str
+    out_dir: Path = field(default_factory=lambda: build_dir() / "results")
+    glue: Callable[[str, str], None] = glue_text
+    entries: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return self.out_dir / f"{self.chapter}.json"
+
+    def add(self, key: str, value: float | int | str, unit: str, description: str,
+            fmt: str = "{:,}") -> None:
+        """Glue ``value`` (formatted with ``fmt``) as ``key`` and record it."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"result {key!r} is not a finite number: {value}")
+        if hasattr(value, "item"):  # numpy scalars -> plain Python for JSON
+            value = value.item()
+        text = fmt.format(value)
+        self.glue(key, text)
+        self.entries[key] = {"chapter": self.chapter, "key": key, "value": value,
+                             "unit": unit, "description": description}
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(list(self.entries.values()), indent=1) + "\n")
+
+
+def merge_results(results_dir: Path, chapters: list[str]) -> pd.DataFrame:
+    """All chapters' records in book order, one row per number."""
+    frames = []
+    for chapter in chapters:
+        path = results_dir / f"{chapter}.json"
+        if path.exists():
+            frames.append(pd.DataFrame(json.loads(path.read_text()), columns=RESULT_COLUMNS))
+    if not frames:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,134 @@
+"""Derived tables: totals, annualised rates, densities and the source-layout tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+MEASURES = ["area_m2", "ap_mines", "at_mines", "uxo"]
+ITEMS = ["ap_mines", "at_mines", "uxo"]
+ITEM_NAMES = {"ap_mines": "Anti-personnel mines", "at_mines": "Anti-tank mines", "uxo": "UXO"}
+MEASURE_HEADINGS = {"area_m2": "Area of land cleared (m²)", **ITEM_NAMES}
+M2_PER_KM2 = 1_000_000
+
+
+def months_in_period(start: str, end: str) -> int:
+    """Calendar months from start to end, both included ("1995-01", "1995-12" -> 12)."""
+    first, last = pd.Period(start, freq="M"), pd.Period(end, freq="M")
+    if last < first:
+        raise ValueError(f"period ends ({end}) before it starts ({start})")
+    return (last - first).n + 1
+
+
+def with_first_start(early: pd.DataFrame, first_start: str | None) -> pd.DataFrame:
+    """The 1992–1999 table with the first period's start month replaced (an assumption)."""
+    frame = early.copy()
+    if first_start is not None:
+        months_in_period(first_start, frame.at[0, "end_month"])  # raises if after the end
+        frame.at[0, "start_month"] = first_start
+        frame.at[0, "start_basis"] = "assumed"
+    return frame
+
+
+def annualised(early: pd.DataFrame, first_start: str | None = None) -> pd.DataFrame:
+    """Per-period totals turned into rates per 12 months, so irregular periods compare."""
+    frame = with_first_start(early, first_start)
+    months = [months_in_period(s, e) for s, e in zip(frame["start_month"], frame["end_month"],
+                                                    strict=True)]
+    out = pd.DataFrame({"period": frame["period"], "start_month": frame["start_month"],
+                        "end_month": frame["end_month"], "months": months})
+    out["irregular"] = out["months"] != 12
+    out["area_km2"] = frame["area_m2"] / M2_PER_KM2
+    out["area_km2_per_year"] = out["area_km2"] * 12 / out["months"]
+    for item in ITEMS:
+        out[f"{item}_per_year"] = frame[item] * 12 / out["months"]
+    return out
+
+
+def clearance_1992_2012(
+    early: pd.DataFrame, late: pd.DataFrame, first_start: str | None = None
+) -> pd.DataFrame:
+    """One series of periods 1992–2012: counts, area and annualised area, irregular flagged."""
+    early = with_first_start(early, first_start)
+    late_periods = late.assign(
+        period=late["year"].astype(str),
+        start_month=late["year"].astype(str) + "-01",
+        end_month=late["year"].astype(str) + "-12",
+    )
+    columns = ["period", "start_month", "end_month", *MEASURES]
+    both = pd.concat([early[columns], late_periods[columns]], ignore_index=True)
+    rates = annualised(both.assign(start_basis="printed"))
+    out = both.join(rates[["months", "irregular", "area_km2", "area_km2_per_year"]])
+    start = pd.PeriodIndex(out["start_month"], freq="M")
+    out["start"] = start.year + (start.month - 1) / 12
+    out["span_years"] = out["months"] / 12
+    return out
+
+
+def per_km2(frame: pd.DataFrame) -> pd.DataFrame:
+    """Items found per km² cleared, for each row."""
+    area_km2 = frame["area_m2"] / M2_PER_KM2
+    return pd.DataFrame({f"{item}_per_km2": frame[item] / area_km2 for item in ITEMS})
+
+
+def item_mix(frame: pd.DataFrame) -> pd.DataFrame:
+    """Shares (0–1) of anti-personnel mines, anti-tank mines and UXO among items found."""
+    items = frame[ITEMS]
+    return items.div(items.sum(axis=1), axis=0)
+
+
+def totals_check(periods: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """The Total row as printed beside the sum recomputed from the rows."""
+    recomputed = periods[MEASURES].sum()
+    printed = published.iloc[0][MEASURES].astype("int64")
+    return pd.DataFrame({
+        "measure": [MEASURE_HEADINGS[m] for m in MEASURES],
+        "published": printed.to_numpy(),
+        "recomputed": recomputed.to_numpy(),
+        "difference": (printed - recomputed).to_numpy(),
+    })
+
+
+def source_layout(
+    frame: pd.DataFrame, label_column: str, label_heading: str, total: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """A clearance table as the report prints it: text cells with thousands separators."""
+    rows = frame[[label_column, *MEASURES]].rename(columns={label_column: label_heading})
+    if total is not None:
+        total_row = total[MEASURES].assign(**{label_heading: "Total"})
+        rows = pd.concat([rows, total_row[[label_heading, *MEASURES]]], ignore_index=True)
+    rows[label_heading] = rows[label_heading].astype(str)
+    for measure in MEASURES:
+        rows[measure] = rows[measure].map(lambda v: f"{int(v):,}")
+    return rows.rename(columns=MEASURE_HEADINGS)
+
+
+def training_counts(figures: pd.DataFrame) -> pd.DataFrame:
+    """People trained through South-South cooperation: per round × rounds against the total."""
+    value = figures.set_index("key")["value"]
+    rows = [
+        ("PAICMA (Colombia)", "paicma_officials_per_round", "paicma_training_rounds",
+         "paicma_officials_trained"),
+        ("INAD (Angola)", "inad_staff_per_round", "inad_training_rounds", "inad_staff_trained"),
+    ]
+    table = pd.DataFrame([
+        {"partner": partner, "per_round": int(value[per]), "rounds": int(value[rounds]),
+         "stated_total": int(value[total])}
+        for partner, per, rounds, total in rows
+    ])
+    table["computed_total"] = table["per_round"] * table["rounds"]
+    table["consistent"] = table["computed_total"] == table["stated_total"]
+    return table
+
+
+def workshop_dates_agree(workshops: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
+    """Each UXO Lao workshop's month in its own table against the South-South calendar."""
+    laos = calendar[(calendar["partner"] == "Laos") & (calendar["kind"] == "training or workshop")]
+    laos = laos.reset_index(drop=True)
+    calendar_month = laos["year"].astype(str) + "-" + laos["month"].map("{:02d}".format)
+    out = workshops[["workshop", "start_month", "country"]].copy()
+    out["calendar_month"] = calendar_month.reindex(range(len(out))).to_numpy()
+    out["calendar_place"] = laos["place"].reindex(range(len(out))).to_numpy()
+    out["agree"] = (out["start_month"] == out["calendar_month"]) & (
+        out["country"] == out["calendar_place"]
+    )
+    return out
