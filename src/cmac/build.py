@@ -86,8 +86,13 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
     started = time.perf_counter()
     try:
         papermill.execute_notebook(
-            str(source), str(target), parameters=parameters, kernel_name="python3",
-            cwd=str(source.parent), progress_bar=False, log_output=False,
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(source.parent),
+            progress_bar=False,
+            log_output=False,
         )
     except PapermillExecutionError as exc:
         last_line = str(exc.evalue).strip().splitlines()[-1] if exc.evalue else ""
@@ -118,8 +123,19 @@ def run_jupyter_book(stage: Path, output: Path) -> None:
     """HTML with warnings as errors; on failure, print the warnings and stop."""
     if output.exists():
         shutil.rmtree(output)
-    command = [sys.executable, "-m", "jupyter_book", "build", str(stage), "--path-output",
-               str(output), "-W", "--keep-going", "--all", "-q"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_book",
+        "build",
+        str(stage),
+        "--path-output",
+        str(output),
+        "-W",
+        "--keep-going",
+        "--all",
+        "-q",
+    ]
     jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
     if jb:
         command = [jb, *command[3:]]

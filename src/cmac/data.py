@@ -139,8 +139,10 @@ def check_consecutive_years(first: int, last: int) -> Callable[[pd.DataFrame, Pa
         extra = sorted(set(years) - set(expected))
         if missing:
             raise DataError(
-                path, f"year {missing[0]} is missing (every year {first}–{last} is expected)",
-                column="year", more=[f"year {y} is missing" for y in missing[1:]],
+                path,
+                f"year {missing[0]} is missing (every year {first}–{last} is expected)",
+                column="year",
+                more=[f"year {y} is missing" for y in missing[1:]],
             )
         if extra:
             row = years.index(extra[0]) + 1
@@ -158,15 +160,18 @@ def check_contiguous_periods(frame: pd.DataFrame, path: Path) -> None:
     for row in range(len(frame)):
         if ends[row] < starts[row]:
             raise DataError(
-                path, f"period ends ({ends[row]}) before it starts ({starts[row]})",
-                row + 1, "end_month",
+                path,
+                f"period ends ({ends[row]}) before it starts ({starts[row]})",
+                row + 1,
+                "end_month",
             )
         if row and starts[row] != ends[row - 1] + 1:
             raise DataError(
                 path,
                 f"period starts {starts[row]} but the one before ends {ends[row - 1]}: "
                 "periods must follow on without gap or overlap",
-                row + 1, "start_month",
+                row + 1,
+                "start_month",
             )
 
 
@@ -181,7 +186,8 @@ def check_published_total(frame: pd.DataFrame, path: Path) -> None:
                 total_set.path(),
                 f"published total {printed:,} does not match the sum of the rows in "
                 f"{display_path(path)}, {summed:,} (difference {printed - summed:+,})",
-                1, column,
+                1,
+                column,
             )
 
 
@@ -211,7 +217,9 @@ DATASETS: dict[str, Dataset] = {
                     "author": label("Author or issuing body"),
                     "title": label("Title of the document"),
                     "publisher": label("Publisher"),
-                    "year": col("int64", "year", "Year of publication", pa.Check.in_range(1990, 2030)),
+                    "year": col(
+                        "int64", "year", "Year of publication", pa.Check.in_range(1990, 2030)
+                    ),
                     "date_basis": label("Whether the date is stated in the document or inferred"),
                     "file": label("Plain-text copy of the document"),
                 },
@@ -221,15 +229,26 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "conflict_chronology",
             "Chronology of conflict in Cambodia, 1970–1998",
-            JICA + "table 'Chronology of conflict in Cambodia'. Events paraphrased as short labels.",
+            JICA
+            + "table 'Chronology of conflict in Cambodia'. Events paraphrased as short labels.",
             schema(
                 {
-                    "year": col("int64", "year", "Year of the event", pa.Check.in_range(1970, 1998)),
-                    "order": col("int64", "rank", "Order of the event within its year", pa.Check.ge(1)),
+                    "year": col(
+                        "int64", "year", "Year of the event", pa.Check.in_range(1970, 1998)
+                    ),
+                    "order": col(
+                        "int64", "rank", "Order of the event within its year", pa.Check.ge(1)
+                    ),
                     "category": label(
                         "Kind of event (assigned by this project)",
-                        ["armed conflict", "regime change", "peace process", "UN mission",
-                         "elections and government", "international context"],
+                        [
+                            "armed conflict",
+                            "regime change",
+                            "peace process",
+                            "UN mission",
+                            "elections and government",
+                            "international context",
+                        ],
                     ),
                     "event": label("The event, in this project's words"),
                 },
@@ -294,8 +313,15 @@ DATASETS: dict[str, Dataset] = {
                     ),
                     "kind": label(
                         "Kind of event (assigned by this project)",
-                        ["treaty", "conference", "policy", "funding", "mission", "equipment",
-                         "expert"],
+                        [
+                            "treaty",
+                            "conference",
+                            "policy",
+                            "funding",
+                            "mission",
+                            "equipment",
+                            "expert",
+                        ],
                     ),
                     "event": label("The event, in this project's words"),
                 },
@@ -333,12 +359,15 @@ DATASETS: dict[str, Dataset] = {
             "cooperation'. Themes paraphrased; durations in days derived (1 week = 7 days).",
             schema(
                 {
-                    "workshop": col("int64", "number", "Workshop number", pa.Check.in_range(1, 6),
-                                    unique=True),
+                    "workshop": col(
+                        "int64", "number", "Workshop number", pa.Check.in_range(1, 6), unique=True
+                    ),
                     "theme": label("Theme, in this project's words"),
                     "start_month": month("Month held"),
                     "duration_printed": label("Duration as printed"),
-                    "duration_days": col("int64", "days", "Duration in days", pa.Check.in_range(1, 31)),
+                    "duration_days": col(
+                        "int64", "days", "Duration in days", pa.Check.in_range(1, 31)
+                    ),
                     "country": label("Host country", ["Cambodia", "Laos"]),
                 },
                 "uxo_lao_workshops",
@@ -351,15 +380,19 @@ DATASETS: dict[str, Dataset] = {
             "'section' names where each is found.",
             schema(
                 {
-                    "key": col("str", "text", "Identifier", pa.Check.str_matches(SNAKE_CASE),
-                               unique=True),
+                    "key": col(
+                        "str", "text", "Identifier", pa.Check.str_matches(SNAKE_CASE), unique=True
+                    ),
                     "value": col("float64", "see unit", "The figure"),
                     "unit": label("Unit of the figure"),
-                    "month": col("Int64", "month", "Month, for dates", pa.Check.in_range(1, 12),
-                                 nullable=True),
-                    "qualifier": label(
-                        "How exact the source is", ["exact", "about", "more than"]
+                    "month": col(
+                        "Int64",
+                        "month",
+                        "Month, for dates",
+                        pa.Check.in_range(1, 12),
+                        nullable=True,
                     ),
+                    "qualifier": label("How exact the source is", ["exact", "about", "more than"]),
                     "description": label("What the figure is, in this project's words"),
                     "source_id": label("Document, from data/sources.csv"),
                     "section": label("Section or table of the document"),
@@ -386,7 +419,8 @@ def read_csv_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(
-            path, f"not valid UTF-8 at byte {exc.start} (file line {line}); save it as UTF-8",
+            path,
+            f"not valid UTF-8 at byte {exc.start} (file line {line}); save it as UTF-8",
             row=line - 1 if line > 1 else None,
         ) from None
 
@@ -438,10 +472,12 @@ def schema_error(path: Path, errors: SchemaErrors) -> DataError:
     bad_type_columns = set(cases.loc[is_type, "column"])
     cases = cases[~(cases["column"].isin(bad_type_columns) & ~is_type & cases["row"].isna())]
     cases = cases.sort_values(["row", "column"], na_position="first", kind="stable")
-    messages = list(dict.fromkeys(
-        (None if pd.isna(c["row"]) else int(c["row"]), c["column"], describe_failure(c))
-        for _, c in cases.iterrows()
-    ))
+    messages = list(
+        dict.fromkeys(
+            (None if pd.isna(c["row"]) else int(c["row"]), c["column"], describe_failure(c))
+            for _, c in cases.iterrows()
+        )
+    )
     row, column, problem = messages[0]
     more = [
         f"row {r}, column '{c}': {p}" if r is not None else f"column '{c}': {p}"
@@ -489,19 +525,28 @@ def text_figure(key: str) -> float:
 def schema_table(name: str) -> pd.DataFrame:
     """The documented schema of one file: column, type, unit, meaning."""
     columns = DATASETS[name].schema.columns
-    return pd.DataFrame({
-        "Column": list(columns),
-        "Type": [str(c.dtype) + (" (may be empty)" if c.nullable else "") for c in
-                 columns.values()],
-        "Unit": [(c.metadata or {}).get("unit", "") for c in columns.values()],
-        "Meaning": [c.description or "" for c in columns.values()],
-    })
+    return pd.DataFrame(
+        {
+            "Column": list(columns),
+            "Type": [
+                str(c.dtype) + (" (may be empty)" if c.nullable else "") for c in columns.values()
+            ],
+            "Unit": [(c.metadata or {}).get("unit", "") for c in columns.values()],
+            "Meaning": [c.description or "" for c in columns.values()],
+        }
+    )
 
 
 def files_table() -> pd.DataFrame:
     """Every data file with its row count, title and provenance."""
-    return pd.DataFrame([
-        {"File": f"data/{d.filename}", "Rows": len(load(d.name)), "Holds": d.title,
-         "Provenance": d.provenance}
-        for d in DATASETS.values()
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "File": f"data/{d.filename}",
+                "Rows": len(load(d.name)),
+                "Holds": d.title,
+                "Provenance": d.provenance,
+            }
+            for d in DATASETS.values()
+        ]
+    )

@@ -18,13 +18,15 @@ KIND_MARKERS = {"visit or meeting": "o", "training or workshop": "s", "related m
 def set_style() -> None:
     """One look for every figure; PNG output so files carry no timestamps."""
     sns.set_theme(style="whitegrid", context="notebook", palette="colorblind")
-    mpl.rcParams.update({
-        "figure.dpi": 110,
-        "savefig.dpi": 110,
-        "figure.figsize": (8, 4.5),
-        "axes.titleweight": "bold",
-        "svg.hashsalt": "cmac",
-    })
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "figure.figsize": (8, 4.5),
+            "axes.titleweight": "bold",
+            "svg.hashsalt": "cmac",
+        }
+    )
 
 
 def palette(names: list[str]) -> dict[str, tuple[float, float, float]]:
@@ -40,27 +42,35 @@ def chronology_timeline(chronology: pd.DataFrame) -> Figure:
     """Events 1970–1998, one line each, coloured by kind of event."""
     colours = palette(sorted(chronology["category"].unique()))
     events = chronology.sort_values(["year", "order"]).reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(9, 0.36 * len(events) + 1))
+    fig, ax = plt.subplots(figsize=(9, 0.36 * len(events) + 1.6))
     y = range(len(events), 0, -1)
-    ax.scatter(events["year"], list(y), c=[colours[c] for c in events["category"]], s=60,
-               zorder=3)
+    ax.scatter(events["year"], list(y), c=[colours[c] for c in events["category"]], s=60, zorder=3)
     for year, pos, text in zip(events["year"], y, events["event"], strict=True):
         ax.text(year + 0.6, pos, text, va="center", fontsize=8.5)
     ax.set_yticks([])
     ax.set_xlim(1968, 2012)
     ax.set_xticks(range(1970, 2000, 5))
     ax.set_xlabel("Year")
-    ax.legend(handles=[Line2D([], [], marker="o", ls="", color=c, label=k)
-                       for k, c in colours.items()],
-              loc="lower right", fontsize=8, title="Kind of event", title_fontsize=8)
+    ax.legend(
+        handles=[Line2D([], [], marker="o", ls="", color=c, label=k) for k, c in colours.items()],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.08),
+        ncol=3,
+        fontsize=8,
+        frameon=False,
+    )
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
 
 
 def event_lanes(
-    events: pd.DataFrame, lane: str, lanes: list[str], marker_by: str,
-    markers: dict[str, str] | None = None, number_column: str = "number",
+    events: pd.DataFrame,
+    lane: str,
+    lanes: list[str],
+    marker_by: str,
+    markers: dict[str, str] | None = None,
+    number_column: str = "number",
 ) -> Figure:
     """Numbered events on a time axis, one lane per actor or partner."""
     kinds = list(dict.fromkeys(events[marker_by]))
@@ -72,41 +82,100 @@ def event_lanes(
     offsets: dict[tuple[str, float], int] = {}
     for (_, event), t in zip(events.iterrows(), when, strict=True):
         key = (event[lane], round(t, 3))
-        nudge = 0.22 * offsets.get(key, 0)  # same lane and month: stack, don't overlap
+        t = t + 0.1 * offsets.get(key, 0)  # same lane and month: set side by side
         offsets[key] = offsets.get(key, 0) + 1
-        y = lane_pos[event[lane]] + nudge
-        ax.scatter(t, y, marker=markers[event[marker_by]], s=110, color=colours[event[lane]],
-                   edgecolor="black", linewidth=0.5, zorder=3)
-        ax.annotate(str(event[number_column]), (t, y), xytext=(0, 9), textcoords="offset points",
-                    ha="center", fontsize=8)
+        y = lane_pos[event[lane]]
+        ax.scatter(
+            t,
+            y,
+            marker=markers[event[marker_by]],
+            s=110,
+            color=colours[event[lane]],
+            edgecolor="black",
+            linewidth=0.5,
+            zorder=3,
+        )
+        ax.annotate(
+            str(event[number_column]),
+            (t, y),
+            xytext=(0, 9),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
     ax.set_yticks(list(lane_pos.values()), list(lane_pos.keys()))
-    ax.set_ylim(0.4, len(lanes) + 0.9)
+    ax.set_ylim(0.5, len(lanes) + 0.6)
     first, last = int(events["year"].min()), int(events["year"].max())
     ax.set_xticks(range(first, last + 2))
     ax.set_xlim(first - 0.1, last + 1.1)
     ax.set_xlabel("Date (numbers refer to the table rows)")
-    ax.legend(handles=[Line2D([], [], marker=markers[k], ls="", color="grey", label=k)
-                       for k in kinds],
-              loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=min(len(kinds), 4),
-              fontsize=8, frameon=False)
+    ax.legend(
+        handles=[Line2D([], [], marker=markers[k], ls="", color="grey", label=k) for k in kinds],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+        ncol=min(len(kinds), 4),
+        fontsize=8,
+        frameon=False,
+    )
     fig.tight_layout()
     return fig
 
 
-def area_by_period(series: pd.DataFrame, xlim: tuple[float, float] = (1992, 2013.2)) -> Figure:
+def year_axis(ax: plt.Axes, first: int, last: int, step: int = 2) -> None:
+    ax.set_xticks(range(first, last + 1, step))
+    ax.set_xlim(first - 0.2, last + 1.2)
+
+
+def mark_report_dates(ax: plt.Axes, marks: dict[str, tuple[float, float]]) -> None:
+    """Shade the spans the report names (label -> (first year, last year + 1))."""
+    for i, (text, (start, end)) in enumerate(marks.items()):
+        ax.axvspan(start, end, color="0.85", zorder=0)
+        ax.text(
+            start + 0.05,
+            0.97 - 0.07 * i,
+            text,
+            transform=ax.get_xaxis_transform(),
+            va="top",
+            fontsize=8,
+            color="0.25",
+        )
+
+
+def area_by_period(
+    series: pd.DataFrame,
+    first: int = 1992,
+    last: int = 2012,
+    marks: dict[str, tuple[float, float]] | None = None,
+) -> Figure:
     """Area cleared per year, each bar as wide as its period; irregular periods hatched."""
     fig, ax = plt.subplots(figsize=(9, 4.5))
+    if marks:
+        mark_report_dates(ax, marks)
     regular = series[~series["irregular"]]
     irregular = series[series["irregular"]]
-    ax.bar(regular["start"], regular["area_km2_per_year"], width=regular["span_years"],
-           align="edge", color="C0", edgecolor="white", label="Calendar year")
-    ax.bar(irregular["start"], irregular["area_km2_per_year"], width=irregular["span_years"],
-           align="edge", color="C1", edgecolor="black", hatch="//",
-           label="Irregular period, annualised")
+    ax.bar(
+        regular["start"],
+        regular["area_km2_per_year"],
+        width=regular["span_years"],
+        align="edge",
+        color="C0",
+        edgecolor="white",
+        label="Calendar year",
+    )
+    ax.bar(
+        irregular["start"],
+        irregular["area_km2_per_year"],
+        width=irregular["span_years"],
+        align="edge",
+        color="C1",
+        edgecolor="black",
+        hatch="//",
+        label="Irregular period, annualised",
+    )
     ax.set_xlabel("Year")
     ax.set_ylabel("Area cleared (km² per year)")
-    ax.set_xlim(*xlim)
-    ax.legend(loc="upper left")
+    year_axis(ax, first, last, 1 if last - first < 10 else 2)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, 0.85) if marks else None)
     fig.tight_layout()
     return fig
 
@@ -118,6 +187,7 @@ def items_per_km2(series: pd.DataFrame, densities: pd.DataFrame) -> Figure:
     for item, name in ITEM_NAMES.items():
         ax.plot(mid, densities[f"{item}_per_km2"], marker="o", label=name)
     ax.set_yscale("log")
+    year_axis(ax, 1992, 2012)
     ax.set_xlabel("Year (middle of period)")
     ax.set_ylabel("Items found per km² cleared (log scale)")
     ax.legend()
@@ -144,8 +214,9 @@ def workshop_bars(workshops: pd.DataFrame) -> Figure:
     """Duration of each UXO Lao workshop, coloured by host country."""
     colours = palette(["Cambodia", "Laos"])
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    labels = [f"{w}. {m}" for w, m in zip(workshops["workshop"], workshops["start_month"],
-                                          strict=True)]
+    labels = [
+        f"{w}. {m}" for w, m in zip(workshops["workshop"], workshops["start_month"], strict=True)
+    ]
     ax.barh(labels, workshops["duration_days"], color=[colours[c] for c in workshops["country"]])
     ax.invert_yaxis()
     ax.set_xlabel("Duration (days)")
@@ -156,19 +227,31 @@ def workshop_bars(workshops: pd.DataFrame) -> Figure:
 
 def training_bars(counts: pd.DataFrame, totals_only: dict[str, int]) -> Figure:
     """People trained by partner, split into rounds; partners with only a total in grey."""
-    fig, ax = plt.subplots(figsize=(8, 3))
+    fig, ax = plt.subplots(figsize=(8, 3.4))
     for _, row in counts.iterrows():
         for r in range(int(row["rounds"])):
-            ax.barh(row["partner"], row["per_round"], left=r * row["per_round"],
-                    color=f"C{r}", edgecolor="white")
+            ax.barh(
+                row["partner"],
+                row["per_round"],
+                left=r * row["per_round"],
+                color=f"C{r}",
+                edgecolor="white",
+            )
     for partner, total in totals_only.items():
         ax.barh(partner, total, color="0.7", edgecolor="white")
     ax.invert_yaxis()
     ax.set_xlabel("People trained")
-    handles = [Patch(color=f"C{r}", label=f"Round {r + 1}")
-               for r in range(int(counts["rounds"].max()))]
+    handles = [
+        Patch(color=f"C{r}", label=f"Round {r + 1}") for r in range(int(counts["rounds"].max()))
+    ]
     if totals_only:
         handles.append(Patch(color="0.7", label="Total only"))
-    ax.legend(handles=handles, loc="lower right")
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncol=len(handles),
+        frameon=False,
+    )
     fig.tight_layout()
     return fig

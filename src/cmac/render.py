@@ -23,8 +23,13 @@ def myst_table(
         raise ValueError(f"table label {name!r} must be letters, digits and hyphens")
     header = [cell_text(c) for c in frame.columns]
     rows = [[cell_text(v) for v in row] for row in frame.itertuples(index=False)]
-    lines = [f"```{{list-table}} {caption}", f":name: {name}", ":header-rows: 1",
-             f":align: {align}", ":class: data-table"]
+    lines = [
+        f"```{{list-table}} {caption}",
+        f":name: {name}",
+        ":header-rows: 1",
+        f":align: {align}",
+        ":class: data-table",
+    ]
     if widths:
         lines.append(":widths: " + " ".join(str(w) for w in widths))
     lines.append("")

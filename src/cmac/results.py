@@ -37,8 +37,9 @@ class ResultsRecord:
     def path(self) -> Path:
         return self.out_dir / f"{self.chapter}.json"
 
-    def add(self, key: str, value: float | int | str, unit: str, description: str,
-            fmt: str = "{:,}") -> None:
+    def add(
+        self, key: str, value: float | int | str, unit: str, description: str, fmt: str = "{:,}"
+    ) -> None:
         """Glue ``value`` (formatted with ``fmt``) as ``key`` and record it."""
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"result {key!r} is not a finite number: {value}")
@@ -46,8 +47,13 @@ class ResultsRecord:
             value = value.item()
         text = fmt.format(value)
         self.glue(key, text)
-        self.entries[key] = {"chapter": self.chapter, "key": key, "value": value,
-                             "unit": unit, "description": description}
+        self.entries[key] = {
+            "chapter": self.chapter,
+            "key": key,
+            "value": value,
+            "unit": unit,
+            "description": description,
+        }
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(list(self.entries.values()), indent=1) + "\n")
 

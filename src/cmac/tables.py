@@ -32,10 +32,18 @@ def with_first_start(early: pd.DataFrame, first_start: str | None) -> pd.DataFra
 def annualised(early: pd.DataFrame, first_start: str | None = None) -> pd.DataFrame:
     """Per-period totals turned into rates per 12 months, so irregular periods compare."""
     frame = with_first_start(early, first_start)
-    months = [months_in_period(s, e) for s, e in zip(frame["start_month"], frame["end_month"],
-                                                    strict=True)]
-    out = pd.DataFrame({"period": frame["period"], "start_month": frame["start_month"],
-                        "end_month": frame["end_month"], "months": months})
+    months = [
+        months_in_period(s, e)
+        for s, e in zip(frame["start_month"], frame["end_month"], strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "period": frame["period"],
+            "start_month": frame["start_month"],
+            "end_month": frame["end_month"],
+            "months": months,
+        }
+    )
     out["irregular"] = out["months"] != 12
     out["area_km2"] = frame["area_m2"] / M2_PER_KM2
     out["area_km2_per_year"] = out["area_km2"] * 12 / out["months"]
@@ -80,12 +88,14 @@ def totals_check(periods: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame
     """The Total row as printed beside the sum recomputed from the rows."""
     recomputed = periods[MEASURES].sum()
     printed = published.iloc[0][MEASURES].astype("int64")
-    return pd.DataFrame({
-        "measure": [MEASURE_HEADINGS[m] for m in MEASURES],
-        "published": printed.to_numpy(),
-        "recomputed": recomputed.to_numpy(),
-        "difference": (printed - recomputed).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "measure": [MEASURE_HEADINGS[m] for m in MEASURES],
+            "published": printed.to_numpy(),
+            "recomputed": recomputed.to_numpy(),
+            "difference": (printed - recomputed).to_numpy(),
+        }
+    )
 
 
 def source_layout(
@@ -106,18 +116,40 @@ def training_counts(figures: pd.DataFrame) -> pd.DataFrame:
     """People trained through South-South cooperation: per round × rounds against the total."""
     value = figures.set_index("key")["value"]
     rows = [
-        ("PAICMA (Colombia)", "paicma_officials_per_round", "paicma_training_rounds",
-         "paicma_officials_trained"),
+        (
+            "PAICMA (Colombia)",
+            "paicma_officials_per_round",
+            "paicma_training_rounds",
+            "paicma_officials_trained",
+        ),
         ("INAD (Angola)", "inad_staff_per_round", "inad_training_rounds", "inad_staff_trained"),
     ]
-    table = pd.DataFrame([
-        {"partner": partner, "per_round": int(value[per]), "rounds": int(value[rounds]),
-         "stated_total": int(value[total])}
-        for partner, per, rounds, total in rows
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "partner": partner,
+                "per_round": int(value[per]),
+                "rounds": int(value[rounds]),
+                "stated_total": int(value[total]),
+            }
+            for partner, per, rounds, total in rows
+        ]
+    )
     table["computed_total"] = table["per_round"] * table["rounds"]
     table["consistent"] = table["computed_total"] == table["stated_total"]
     return table
+
+
+def dated_figures(figures: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Dates stated in the text as 'Month YYYY' (or 'YYYY' when no month is given)."""
+    chosen = figures.set_index("key").loc[keys]
+    when = [
+        pd.Timestamp(year=int(y), month=int(m), day=1).strftime("%B %Y")
+        if pd.notna(m)
+        else str(int(y))
+        for y, m in zip(chosen["value"], chosen["month"], strict=True)
+    ]
+    return pd.DataFrame({"key": keys, "when": when, "what": chosen["description"].to_numpy()})
 
 
 def workshop_dates_agree(workshops: pd.DataFrame, calendar: pd.DataFrame) -> pd.DataFrame:
@@ -132,3 +164,19 @@ def workshop_dates_agree(workshops: pd.DataFrame, calendar: pd.DataFrame) -> pd.
         out["country"] == out["calendar_place"]
     )
     return out
+
+
+def annualised_layout(rates: pd.DataFrame) -> pd.DataFrame:
+    """Annualised rates as display text: months covered, area per year, items per year."""
+    return pd.DataFrame(
+        {
+            "Year/period": rates["period"],
+            "Months covered": rates["start_month"] + " to " + rates["end_month"]
+            + " (" + rates["months"].astype(str) + ")",
+            "Area (km²/yr)": rates["area_km2_per_year"].map("{:.1f}".format),
+            **{
+                f"{name} per year": rates[f"{item}_per_year"].map("{:,.0f}".format)
+                for item, name in ITEM_NAMES.items()
+            },
+        }
+    )
