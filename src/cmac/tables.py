@@ -171,8 +171,12 @@ def annualised_layout(rates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Year/period": rates["period"],
-            "Months covered": rates["start_month"] + " to " + rates["end_month"]
-            + " (" + rates["months"].astype(str) + ")",
+            "Months covered": rates["start_month"]
+            + " to "
+            + rates["end_month"]
+            + " ("
+            + rates["months"].astype(str)
+            + ")",
             "Area (km²/yr)": rates["area_km2_per_year"].map("{:.1f}".format),
             **{
                 f"{name} per year": rates[f"{item}_per_year"].map("{:,.0f}".format)

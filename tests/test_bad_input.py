@@ -1,0 +1,266 @@
+"""Every kind of broken data file gives a DataError that names the file, row and column."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cmac.build import main as build_main
+from cmac.data import DataError, load
+
+
+def replace_in(text: str, old: str, new: str) -> str:
+    assert old in text, f"test setup: {old!r} not in file"
+    return text.replace(old, new, 1)
+
+
+def drop_line(text: str, start: str) -> str:
+    lines = text.splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith(start)]
+    assert len(kept) == len(lines) - 1
+    return "".join(kept)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    file: str
+    edit: Callable[[str], str | bytes]
+    dataset: str
+    row: int | None
+    column: str | None
+    words: str
+    error_file: str | None = None  # when the error names another file than the edited one
+
+
+CASES = [
+    Case(
+        "text in a number column",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, "2003,9708686", "2003,9.7 million"),
+        "clearance_2000_2012",
+        4,
+        "area_m2",
+        "not of type",
+    ),
+    Case(
+        "negative count",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, ",32688,", ",-32688,"),
+        "clearance_2000_2012",
+        3,
+        "ap_mines",
+        "greater_than_or_equal_to(0)",
+    ),
+    Case(
+        "duplicate year",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, "2007,27666058", "2006,27666058"),
+        "clearance_2000_2012",
+        7,
+        "year",
+        "repeated",
+    ),
+    Case(
+        "missing year",
+        "clearance_2000_2012.csv",
+        lambda t: drop_line(t, "2008,"),
+        "clearance_2000_2012",
+        None,
+        "year",
+        "year 2008 is missing",
+    ),
+    Case(
+        "years out of order",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(
+            replace_in(t, "2001,9637455", "XXXX"), "2002,11582239", "2001,11582239"
+        ).replace("XXXX", "2002,9637455"),
+        "clearance_2000_2012",
+        2,
+        "year",
+        "out of order",
+    ),
+    Case(
+        "missing column",
+        "clearance_2000_2012.csv",
+        lambda t: "\n".join(",".join(line.split(",")[:4]) for line in t.splitlines()) + "\n",
+        "clearance_2000_2012",
+        None,
+        "uxo",
+        "required column is missing",
+    ),
+    Case(
+        "unexpected column",
+        "uxo_lao_workshops.csv",
+        lambda t: t.replace("\n", ",x\n").replace("country,x", "country,notes"),
+        "uxo_lao_workshops",
+        None,
+        "notes",
+        "not in the schema",
+    ),
+    Case(
+        "empty cell",
+        "clearance_1992_1999.csv",
+        lambda t: replace_in(t, "1996-12,printed,10493654", "1996-12,printed,"),
+        "clearance_1992_1999",
+        4,
+        "area_m2",
+        "missing",
+    ),
+    Case(
+        "truncated line",
+        "clearance_2000_2012.csv",
+        lambda t: t[: t.index("2012,") + len("2012,7669")],
+        "clearance_2000_2012",
+        13,
+        None,
+        "fields but the header has",
+    ),
+    Case(
+        "published total does not match",
+        "clearance_1992_1999_published_total.csv",
+        lambda t: replace_in(t, "105693", "105694"),
+        "clearance_1992_1999",
+        1,
+        "ap_mines",
+        "does not match the sum",
+    ),
+    Case(
+        "row changed so the total no longer matches",
+        "clearance_1992_1999.csv",
+        lambda t: replace_in(t, "15565421", "15565420"),
+        "clearance_1992_1999",
+        1,
+        "area_m2",
+        "does not match the sum",
+        error_file="clearance_1992_1999_published_total.csv",
+    ),
+    Case(
+        "gap between periods",
+        "clearance_1992_1999.csv",
+        lambda t: replace_in(t, "1993-11,1994-12", "1994-01,1994-12"),
+        "clearance_1992_1999",
+        2,
+        "start_month",
+        "gap or overlap",
+    ),
+    Case(
+        "badly formed month",
+        "uxo_lao_workshops.csv",
+        lambda t: replace_in(t, "2013-06", "June 2013"),
+        "uxo_lao_workshops",
+        3,
+        "start_month",
+        "str_matches",
+    ),
+    Case(
+        "category outside the allowed list",
+        "south_south_calendar.csv",
+        lambda t: replace_in(t, "2012,10,Angola", "2012,10,Peru"),
+        "south_south_calendar",
+        13,
+        "partner",
+        "isin",
+    ),
+    Case(
+        "unknown source",
+        "text_figures.csv",
+        lambda t: replace_in(
+            t,
+            "more than,Heavy clearance machines provided through Japan,cmac_news_2025",
+            "more than,Heavy clearance machines provided through Japan,cmac_news",
+        ),
+        "text_figures",
+        31,
+        "source_id",
+        "not listed",
+    ),
+    Case(
+        "wrong encoding (Latin-1)",
+        "conflict_chronology.csv",
+        lambda t: replace_in(t, "Pol Pot dies", "Pol Pöt dies").encode("latin-1", "replace"),
+        "conflict_chronology",
+        21,
+        None,
+        "not valid UTF-8",
+    ),
+    Case(
+        "wrong encoding (UTF-16)",
+        "text_figures.csv",
+        lambda t: t.encode("utf-16"),
+        "text_figures",
+        None,
+        None,
+        "not valid UTF-8",
+    ),
+    Case("empty file", "sources.csv", lambda t: "", "sources", None, None, "empty"),
+    Case(
+        "header only",
+        "sources.csv",
+        lambda t: t.splitlines()[0] + "\n",
+        "sources",
+        None,
+        None,
+        "no data rows",
+    ),
+]
+
+
+def write(path: Path, content: str | bytes) -> None:
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_broken_file_gives_named_error(case: Case, data_copy: Path) -> None:
+    path = data_copy / case.file
+    write(path, case.edit(path.read_text(encoding="utf-8")))
+    with pytest.raises(DataError) as caught:
+        load(case.dataset)
+    error = caught.value
+    assert error.path.name == (case.error_file or case.file)
+    assert error.row == case.row
+    assert error.column == case.column
+    message = str(error)
+    assert error.path.name in message
+    assert case.words in message
+    if case.row is not None:
+        assert f"row {case.row}" in message
+    if case.column is not None:
+        assert f"column '{case.column}'" in message
+
+
+def test_missing_file(data_copy: Path) -> None:
+    (data_copy / "clearance_2000_2012.csv").unlink()
+    with pytest.raises(DataError, match=r"clearance_2000_2012\.csv: file not found"):
+        load("clearance_2000_2012")
+
+
+def test_every_problem_is_listed_not_only_the_first(data_copy: Path) -> None:
+    path = data_copy / "clearance_2000_2012.csv"
+    text = replace_in(path.read_text(), ",32688,", ",-32688,")
+    write(path, replace_in(text, "2000,8369635", "2000,abc"))
+    with pytest.raises(DataError) as caught:
+        load("clearance_2000_2012")
+    assert (caught.value.row, caught.value.column) == (1, "area_m2")
+    assert len(caught.value.more) == 1
+    assert "row 3, column 'ap_mines'" in str(caught.value)
+
+
+def test_build_stops_before_any_chapter_runs(
+    data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = data_copy / "clearance_2000_2012.csv"
+    write(path, replace_in(path.read_text(), ",32688,", ",-32688,"))
+    assert build_main(["--out", str(tmp_path / "build")]) == 1
+    err = capsys.readouterr().err
+    assert "BUILD FAILED" in err
+    assert "clearance_2000_2012.csv, row 3 (line 4), column 'ap_mines'" in err
+    assert not (tmp_path / "build" / "executed").exists()
+    assert not (tmp_path / "build" / "html").exists()

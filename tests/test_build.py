@@ -1,0 +1,115 @@
+"""The build driver: table of contents, injected parameters, failures that name the chapter."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cmac.build import (
+    BuildError,
+    check_toc,
+    execute_chapter,
+    hide_injected_parameters,
+    publish,
+    toc_entries,
+)
+from cmac.paths import PROJECT_ROOT
+
+
+def make_book(root: Path, toc: str, notebooks: list[str]) -> Path:
+    (root / "chapters").mkdir(parents=True)
+    (root / "_toc.yml").write_text(toc)
+    (root / "intro.md").write_text("# Intro\n")
+    for name in notebooks:
+        nbformat.write(new_notebook(cells=[new_code_cell("1")]), root / "chapters" / name)
+    return root
+
+
+def test_toc_entries_of_the_real_book_in_order() -> None:
+    entries = toc_entries(PROJECT_ROOT / "_toc.yml")
+    assert entries[0] == "intro"
+    assert all(e.startswith("chapters/") for e in entries[1:])
+    assert check_toc(PROJECT_ROOT)[0].name == "intro.md"
+
+
+def test_toc_entry_without_file(tmp_path: Path) -> None:
+    toc = (
+        "format: jb-book\nroot: intro\nchapters:\n"
+        "  - file: chapters/01-a\n  - file: chapters/02-b\n"
+    )
+    root = make_book(tmp_path, toc, ["01-a.ipynb"])
+    with pytest.raises(BuildError, match="names 'chapters/02-b', but there is no"):
+        check_toc(root)
+
+
+def test_chapter_missing_from_toc(tmp_path: Path) -> None:
+    toc = "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01-a\n"
+    root = make_book(tmp_path, toc, ["01-a.ipynb", "02-b.ipynb"])
+    with pytest.raises(BuildError, match=r"chapters/02-b.ipynb is not listed in _toc.yml"):
+        check_toc(root)
+
+
+def test_hide_injected_parameters_tags_only_that_cell(tmp_path: Path) -> None:
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
+        ]
+    )
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(notebook, path)
+    hide_injected_parameters(path)
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[0].metadata.tags == ["parameters"]
+    assert cells[1].metadata.tags == ["injected-parameters", "remove-cell"]
+
+
+def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) -> None:
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("divisor = 1", metadata={"tags": ["parameters"]}),
+            new_code_cell("result = 10 / divisor"),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
+    source = tmp_path / "07-demo.ipynb"
+    nbformat.write(notebook, source)
+    execute_chapter(source, tmp_path / "out" / "ok.ipynb", {"divisor": 2})
+    executed = nbformat.read(tmp_path / "out" / "ok.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "remove-cell" in injected[0].metadata.tags
+
+    with pytest.raises(BuildError) as caught:
+        execute_chapter(source, tmp_path / "out" / "bad.ipynb", {"divisor": 0})
+    message = str(caught.value)
+    assert "chapter 07-demo" in message
+    assert "cell 3" in message  # the injected cell is cell 2
+    assert "ZeroDivisionError" in message
+
+
+def test_publish_replaces_old_book_only_when_new_one_is_ready(tmp_path: Path) -> None:
+    final = tmp_path / "html"
+    final.mkdir()
+    (final / "index.html").write_text("old")
+    new = tmp_path / "scratch"
+    new.mkdir()
+    (new / "index.html").write_text("new")
+    publish(new, final)
+    assert (final / "index.html").read_text() == "new"
+    assert not new.exists() and not (tmp_path / "html.old").exists()
+
+
+def test_real_toc_lists_every_chapter(tmp_path: Path) -> None:
+    copy = tmp_path / "book"
+    shutil.copytree(PROJECT_ROOT / "chapters", copy / "chapters")
+    shutil.copy2(PROJECT_ROOT / "_toc.yml", copy / "_toc.yml")
+    shutil.copy2(PROJECT_ROOT / "intro.md", copy / "intro.md")
+    assert len(check_toc(copy)) == len(list((PROJECT_ROOT / "chapters").glob("*.ipynb"))) + 1

@@ -1,0 +1,55 @@
+"""House rules for the chapter notebooks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cmac.paths import PROJECT_ROOT
+
+NOTEBOOKS = sorted((PROJECT_ROOT / "chapters").glob("*.ipynb"))
+NAME = re.compile(r"^\d{2}-[a-z0-9-]+\.ipynb$")
+
+
+def tags(cell: nbformat.NotebookNode) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_is_clean_named_and_parameterised(path: Path) -> None:
+    assert NAME.match(path.name)
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    code = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code), "stored with outputs"
+    assert sum("parameters" in tags(c) for c in code) == 1
+    chapter = path.stem
+    assert any(f'start_chapter("{chapter}"' in c.source for c in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_cells_are_short(path: Path) -> None:
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code":
+            assert len(cell.source.splitlines()) <= 16, cell.source[:80]
+
+
+def test_figure_and_table_labels_are_unique_and_cited() -> None:
+    labels: list[str] = []
+    text = ""
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            text += cell.source
+            figure = cell.get("metadata", {}).get("mystnb", {}).get("figure")
+            if figure:
+                assert figure.get("caption") and figure.get("name"), path.name
+                labels.append(figure["name"])
+            labels += re.findall(r'"(tbl-[a-z0-9-]+)"', cell.source)
+            labels += re.findall(r":name: (tbl-[a-z0-9-]+)", cell.source)
+    assert len(labels) == len(set(labels))
+    cited = set(re.findall(r"\{numref\}`([a-z0-9-]+)`", text))
+    uncited = [label for label in labels if label not in cited]
+    assert uncited == [] or all(label.startswith("tbl-schema-") for label in uncited)

@@ -1,0 +1,60 @@
+"""MyST tables and the results record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cmac.render import myst_table
+from cmac.results import ResultsRecord, merge_results
+
+
+def test_myst_table_is_a_labelled_list_table() -> None:
+    frame = pd.DataFrame({"A": ["x|y", "z"], "B": [1, None]})
+    text = myst_table(frame, "A caption", "tbl-demo", widths=[50, 50])
+    lines = text.splitlines()
+    assert lines[0] == "```{list-table} A caption"
+    assert ":name: tbl-demo" in lines
+    assert ":widths: 50 50" in lines
+    assert "* - A" in lines and "  - B" in lines
+    assert "* - x\\|y" in lines  # pipes escaped
+    assert lines[-1] == "```"
+    assert text.count("* - ") == 3  # header + two rows
+
+
+def test_myst_table_rejects_bad_label() -> None:
+    with pytest.raises(ValueError, match="label"):
+        myst_table(pd.DataFrame({"A": [1]}), "c", "bad label!")
+
+
+def test_results_record_glues_text_and_writes_raw_value(tmp_path: Path) -> None:
+    glued: dict[str, str] = {}
+    record = ResultsRecord("02-demo", out_dir=tmp_path, glue=glued.__setitem__)
+    record.add("area", 72.734427, "km²", "Total area", "{:.1f}")
+    record.add("count", 1696, "count", "Anti-tank mines")
+    assert glued == {"area": "72.7", "count": "1,696"}
+    rows = json.loads((tmp_path / "02-demo.json").read_text())
+    assert rows[0] == {
+        "chapter": "02-demo",
+        "key": "area",
+        "value": 72.734427,
+        "unit": "km²",
+        "description": "Total area",
+    }
+
+
+def test_results_record_rejects_non_finite(tmp_path: Path) -> None:
+    record = ResultsRecord("x", out_dir=tmp_path, glue=lambda k, v: None)
+    with pytest.raises(ValueError, match="not a finite"):
+        record.add("bad", float("nan"), "", "")
+
+
+def test_merge_results_in_book_order(tmp_path: Path) -> None:
+    for chapter in ["b", "a"]:
+        ResultsRecord(chapter, out_dir=tmp_path, glue=lambda k, v: None).add("k", 1, "u", "d")
+    merged = merge_results(tmp_path, ["intro", "a", "b"])
+    assert merged["chapter"].tolist() == ["a", "b"]
+    assert list(merged.columns) == ["chapter", "key", "value", "unit", "description"]
