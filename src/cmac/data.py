@@ -522,17 +522,49 @@ def text_figure(key: str) -> float:
     return float(figures.at[key, "value"])
 
 
+PATTERN_NAMES = {MONTH_PATTERN: "a month, YYYY-MM", SNAKE_CASE: "lower case, digits and _"}
+TYPE_NAMES = {
+    "str": "text",
+    "string[python]": "text",
+    "int64": "integer",
+    "Int64": "integer",
+    "float64": "number",
+}
+
+
+def describe_check(check: pa.Check) -> str:
+    stats = check.statistics or {}
+    if check.name == "isin":
+        return "one of: " + ", ".join(map(str, stats["allowed_values"]))
+    if check.name == "str_matches":
+        return PATTERN_NAMES.get(stats["pattern"], f"matches {stats['pattern']}")
+    symbols = {"greater_than_or_equal_to": "≥", "less_than_or_equal_to": "≤"}
+    if check.name in symbols:
+        return f"{symbols[check.name]} {next(iter(stats.values()))}"
+    if check.name == "in_range":
+        return f"{stats['min_value']} to {stats['max_value']}"
+    if check.name == "str_length":
+        return "not blank"
+    return check.name
+
+
 def schema_table(name: str) -> pd.DataFrame:
-    """The documented schema of one file: column, type, unit, meaning."""
+    """The documented schema of one file: column, type, unit, meaning and checks."""
     columns = DATASETS[name].schema.columns
     return pd.DataFrame(
         {
             "Column": list(columns),
-            "Type": [
-                str(c.dtype) + (" (may be empty)" if c.nullable else "") for c in columns.values()
-            ],
+            "Type": [TYPE_NAMES.get(str(c.dtype), str(c.dtype)) for c in columns.values()],
             "Unit": [(c.metadata or {}).get("unit", "") for c in columns.values()],
             "Meaning": [c.description or "" for c in columns.values()],
+            "Checks": [
+                "; ".join(
+                    [describe_check(k) for k in c.checks]
+                    + (["unique"] if c.unique else [])
+                    + (["may be empty"] if c.nullable else ["required"])
+                )
+                for c in columns.values()
+            ],
         }
     )
 

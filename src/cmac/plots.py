@@ -42,13 +42,14 @@ def chronology_timeline(chronology: pd.DataFrame) -> Figure:
     """Events 1970–1998, one line each, coloured by kind of event."""
     colours = palette(sorted(chronology["category"].unique()))
     events = chronology.sort_values(["year", "order"]).reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(9, 0.36 * len(events) + 1.6))
+    fig, ax = plt.subplots(figsize=(10, 0.4 * len(events) + 1.6))
     y = range(len(events), 0, -1)
     ax.scatter(events["year"], list(y), c=[colours[c] for c in events["category"]], s=60, zorder=3)
     for year, pos, text in zip(events["year"], y, events["event"], strict=True):
-        ax.text(year + 0.6, pos, text, va="center", fontsize=8.5)
+        ax.text(year + 0.6, pos, text, va="center", fontsize=10)
     ax.set_yticks([])
-    ax.set_xlim(1968, 2012)
+    ax.set_xlim(1968, 2024)  # room on the right for the labels
+    ax.spines[["top", "right"]].set_visible(False)
     ax.set_xticks(range(1970, 2000, 5))
     ax.set_xlabel("Year")
     ax.legend(
@@ -56,7 +57,7 @@ def chronology_timeline(chronology: pd.DataFrame) -> Figure:
         loc="upper center",
         bbox_to_anchor=(0.5, -0.08),
         ncol=3,
-        fontsize=8,
+        fontsize=9,
         frameon=False,
     )
     ax.grid(axis="y", visible=False)
@@ -76,14 +77,19 @@ def event_lanes(
     kinds = list(dict.fromkeys(events[marker_by]))
     markers = markers or dict(zip(kinds, "osD^vP*X", strict=False))
     colours = palette(lanes)
-    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.75 * len(lanes)))
+    fig, ax = plt.subplots(figsize=(9, 1.2 + 0.85 * len(lanes)))
     when = decimal_date(events["year"], events["month"])
     lane_pos = {name: len(lanes) - i for i, name in enumerate(lanes)}
     offsets: dict[tuple[str, float], int] = {}
+    last_in_lane: dict[str, tuple[float, bool]] = {}
     for (_, event), t in zip(events.iterrows(), when, strict=True):
         key = (event[lane], round(t, 3))
         t = t + 0.1 * offsets.get(key, 0)  # same lane and month: set side by side
         offsets[key] = offsets.get(key, 0) + 1
+        # Numbers of close neighbours alternate above and below so they stay legible.
+        previous_t, previous_above = last_in_lane.get(event[lane], (-1e9, False))
+        above = not previous_above if t - previous_t < 0.25 else True
+        last_in_lane[event[lane]] = (t, above)
         y = lane_pos[event[lane]]
         ax.scatter(
             t,
@@ -98,9 +104,10 @@ def event_lanes(
         ax.annotate(
             str(event[number_column]),
             (t, y),
-            xytext=(0, 9),
+            xytext=(0, 9 if above else -9),
             textcoords="offset points",
             ha="center",
+            va="bottom" if above else "top",
             fontsize=8,
         )
     ax.set_yticks(list(lane_pos.values()), list(lane_pos.keys()))
@@ -128,15 +135,16 @@ def year_axis(ax: plt.Axes, first: int, last: int, step: int = 2) -> None:
 
 def mark_report_dates(ax: plt.Axes, marks: dict[str, tuple[float, float]]) -> None:
     """Shade the spans the report names (label -> (first year, last year + 1))."""
-    for i, (text, (start, end)) in enumerate(marks.items()):
-        ax.axvspan(start, end, color="0.85", zorder=0)
+    for text, (start, end) in marks.items():
+        ax.axvspan(start, end, color="0.88", zorder=0)
         ax.text(
-            start + 0.05,
-            0.97 - 0.07 * i,
+            (start + end) / 2,
+            1.01,
             text,
             transform=ax.get_xaxis_transform(),
-            va="top",
-            fontsize=8,
+            ha="center",
+            va="bottom",
+            fontsize=9,
             color="0.25",
         )
 
@@ -175,7 +183,7 @@ def area_by_period(
     ax.set_xlabel("Year")
     ax.set_ylabel("Area cleared (km² per year)")
     year_axis(ax, first, last, 1 if last - first < 10 else 2)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, 0.85) if marks else None)
+    ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
 
