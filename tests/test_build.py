@@ -15,6 +15,7 @@ from cmac.build import (
     execute_chapter,
     hide_injected_parameters,
     publish,
+    run_jupyter_book,
     toc_entries,
 )
 from cmac.paths import PROJECT_ROOT
@@ -113,3 +114,20 @@ def test_real_toc_lists_every_chapter(tmp_path: Path) -> None:
     shutil.copy2(PROJECT_ROOT / "_toc.yml", copy / "_toc.yml")
     shutil.copy2(PROJECT_ROOT / "intro.md", copy / "intro.md")
     assert len(check_toc(copy)) == len(list((PROJECT_ROOT / "chapters").glob("*.ipynb"))) + 1
+
+
+def test_missing_glue_key_fails_the_html_build_naming_the_page(tmp_path: Path) -> None:
+    stage = tmp_path / "stage"
+    (stage / "chapters").mkdir(parents=True)
+    shutil.copy2(PROJECT_ROOT / "_config.yml", stage / "_config.yml")
+    (stage / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/05-broken\n"
+    )
+    (stage / "intro.md").write_text("# Intro\n")
+    notebook = new_notebook(cells=[nbformat.v4.new_markdown_cell("# Broken\n\n{glue:text}`nope`")])
+    nbformat.write(notebook, stage / "chapters" / "05-broken.ipynb")
+    with pytest.raises(BuildError) as caught:
+        run_jupyter_book(stage, tmp_path / "jb")
+    message = str(caught.value)
+    assert "chapters/05-broken.ipynb" in message
+    assert "nope" in message

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,6 +120,10 @@ def stage_book(root: Path, files: list[Path], executed: dict[Path, Path], stage:
         shutil.copy2(executed.get(source, source), target)
 
 
+def strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
 def run_jupyter_book(stage: Path, output: Path) -> None:
     """HTML with warnings as errors; on failure, print the warnings and stop."""
     if output.exists():
@@ -143,7 +148,11 @@ def run_jupyter_book(stage: Path, output: Path) -> None:
     log = completed.stdout + completed.stderr
     (output.parent / "jupyter-book.log").write_text(log)
     if completed.returncode != 0:
-        problems = [line for line in log.splitlines() if "WARNING" in line or "ERROR" in line]
+        problems = [
+            strip_ansi(line).replace(f"{stage}/", "")
+            for line in log.splitlines()
+            if "WARNING" in line or "ERROR" in line
+        ]
         shown = "\n".join(problems[:40]) or log[-4000:]
         raise BuildError(f"jupyter-book failed (exit {completed.returncode}):\n{shown}")
 
