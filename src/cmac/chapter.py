@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cmac.paths import use_data_dir
 from cmac.plots import set_style
 from cmac.results import ResultsRecord
 
 
-def start_chapter(name: str, data_dir: str = "") -> ResultsRecord:
-    """Set the figure style, choose the data folder and open the chapter's results record."""
+def start_chapter(name: str, data_dir: str = "", results_dir: str = "") -> ResultsRecord:
+    """Set the figure style, choose the data folder and open the chapter's results record.
+
+    ``results_dir`` sends the record elsewhere (the sensitivity runs use it).
+    """
     set_style()
     use_data_dir(data_dir)
-    return ResultsRecord(name)
+    return ResultsRecord(name, Path(results_dir)) if results_dir else ResultsRecord(name)

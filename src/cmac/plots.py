@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
@@ -261,5 +262,134 @@ def training_bars(counts: pd.DataFrame, totals_only: dict[str, int]) -> Figure:
         ncol=len(handles),
         frameon=False,
     )
+    fig.tight_layout()
+    return fig
+
+
+def shade_report_dates(ax: plt.Axes, brush_cutter_year: float, ramp: tuple[int, int]) -> None:
+    """The report's two dates: brush cutters (a year) and land release (a span of years)."""
+    mark_report_dates(
+        ax,
+        {
+            "brush cutters (report)": (brush_cutter_year - 0.5, brush_cutter_year + 0.5),
+            "land release (report)": (ramp[0] - 0.5, ramp[1] + 0.5),
+        },
+    )
+
+
+def fit_with_band(
+    times: pd.Series,
+    observed: pd.Series,
+    lines: dict[str, pd.DataFrame],
+    log_scale: bool,
+    ylabel: str = "Area cleared (km² per year)",
+) -> Figure:
+    """Observed points and fitted or counterfactual lines, each with a 95 % band.
+
+    ``lines`` maps a label to a frame with columns mean, low, high on the original scale.
+    """
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for i, (label, frame) in enumerate(lines.items()):
+        colour = f"C{i}"
+        ax.plot(times, frame["mean"], color=colour, label=label, lw=2)
+        ax.fill_between(times, frame["low"], frame["high"], color=colour, alpha=0.18, lw=0)
+    ax.scatter(times, observed, color="black", zorder=4, label="Observed", s=28)
+    if log_scale:
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
+    ax.set_ylabel(ylabel + (" (log scale)" if log_scale else ""))
+    ax.set_xlabel("Year")
+    first, last = int(np.floor(times.min())), int(np.ceil(times.max()))
+    year_axis(ax, first, last, 1 if last - first <= 14 else 2)
+    ax.legend(loc="upper left", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def sup_f_profile(
+    years: list[float], f_values: list[float], critical_95: float, report_year: int
+) -> Figure:
+    """Chow F at each candidate break year against the bootstrap 5 % critical value of sup-F."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(years, f_values, color="C0", width=0.7, label="Chow F at this break year")
+    ax.axhline(critical_95, color="C3", ls="--", label="5 % critical value of sup-F (bootstrap)")
+    ax.axvline(report_year, color="0.4", ls=":", label=f"Report's date ({report_year})")
+    ax.set_xticks(years)
+    ax.set_xticklabels([str(int(y)) for y in years])
+    ax.set_xlabel("Candidate first year of a new regime")
+    ax.set_ylabel("F statistic")
+    ax.legend(fontsize=9, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def segmented_fit(
+    times: np.ndarray,
+    area: np.ndarray,
+    cuts: tuple[int, ...],
+    fitted: np.ndarray,
+    brush_cutter_year: int,
+    ramp: tuple[int, int],
+) -> Figure:
+    """The data-chosen segmentation: one line per segment, breaks against the report's dates."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    shade_report_dates(ax, brush_cutter_year, ramp)
+    bounds = (0, *cuts, len(times))
+    for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        ax.plot(
+            times[a:b],
+            fitted[a:b],
+            color="C0",
+            lw=2,
+            label="Segment fits" if i == 0 else None,
+        )
+    for c in cuts:
+        ax.axvline(times[c] - 0.5, color="C3", ls="--", lw=1.2)
+    ax.scatter(times, area, color="black", s=28, zorder=4, label="Observed")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
+    ax.set_ylabel("Area cleared (km² per year, log scale)")
+    year_axis(ax, int(times.min()), int(times.max()), 1)
+    ax.legend(loc="upper left", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def influence_bars(years: np.ndarray, cooks_d: np.ndarray, leverage: np.ndarray) -> Figure:
+    """Cook's distance and leverage of each year in the trend fit."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharex=True)
+    axes[0].bar(years, cooks_d, color="C0")
+    axes[0].axhline(4 / len(years), color="C3", ls="--", lw=1, label="4 / n")
+    axes[0].set_title("Cook's distance", fontsize=10)
+    axes[0].legend(fontsize=8)
+    axes[1].bar(years, leverage, color="C1")
+    axes[1].axhline(2 * 2 / len(years), color="C3", ls="--", lw=1, label="2k / n")
+    axes[1].set_title("Leverage", fontsize=10)
+    axes[1].legend(fontsize=8)
+    for ax in axes:
+        ax.set_xticks(years[::2])
+        ax.tick_params(axis="x", labelrotation=45)
+    fig.tight_layout()
+    return fig
+
+
+def density_fits(
+    years: np.ndarray,
+    observed: dict[str, np.ndarray],
+    fitted: dict[str, np.ndarray],
+    ramp: tuple[int, int],
+) -> Figure:
+    """Items per km² by year with the negative binomial fit, one panel per kind of item."""
+    fig, axes = plt.subplots(1, len(observed), figsize=(10, 3.6))
+    for ax, (name, values) in zip(axes, observed.items(), strict=True):
+        ax.axvspan(ramp[0] - 0.5, ramp[1] + 0.5, color="0.88", zorder=0)
+        ax.scatter(years, values, color="black", s=20, zorder=3, label="Observed")
+        ax.plot(years, fitted[name], color="C0", lw=2, label="Fitted")
+        ax.set_title(name, fontsize=10)
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
+        ax.set_xticks(years[::3])
+    axes[0].set_ylabel("Items per km² (log scale)")
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig

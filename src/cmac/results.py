@@ -57,6 +57,20 @@ class ResultsRecord:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(list(self.entries.values()), indent=1) + "\n")
 
+    def add_ci(
+        self,
+        key: str,
+        estimate_low_high: tuple[float, float, float],
+        unit: str,
+        description: str,
+        fmt: str = "{:,.1f}",
+    ) -> None:
+        """An estimate and its 95 % CI as key, key_low and key_high."""
+        estimate, low, high = estimate_low_high
+        self.add(key, estimate, unit, description, fmt)
+        self.add(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt)
+        self.add(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt)
+
 
 def merge_results(results_dir: Path, chapters: list[str]) -> pd.DataFrame:
     """All chapters' records in book order, one row per number."""

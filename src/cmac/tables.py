@@ -184,3 +184,26 @@ def annualised_layout(rates: pd.DataFrame) -> pd.DataFrame:
             },
         }
     )
+
+
+def analysis_series(
+    early: pd.DataFrame,
+    late: pd.DataFrame,
+    series_start: int = 2000,
+    first_period_start: str | None = None,
+    drop_years: tuple[int, ...] = (),
+) -> pd.DataFrame:
+    """Area cleared per year for the models: label, time (mid-period) and km² per year.
+
+    From 1992 the two irregular periods enter at their annualised rates, placed at the middle
+    of their periods; from 2000 the series is the thirteen calendar years.
+    """
+    series = clearance_1992_2012(early, late, first_period_start)
+    series = series.assign(time=series["start"] + series["span_years"] / 2 - 0.5)
+    if series_start == 2000:
+        series = series[series["start"] >= 2000]
+    elif series_start != 1992:
+        raise ValueError(f"series_start must be 1992 or 2000, not {series_start}")
+    keep = ~series["period"].isin([str(y) for y in drop_years])
+    out = series.loc[keep, ["period", "time", "area_km2_per_year", *ITEMS, "area_km2"]]
+    return out.rename(columns={"area_km2_per_year": "area"}).reset_index(drop=True)

@@ -1,0 +1,272 @@
+"""The models chapter's analysis in one call, so the chapter only narrates and shows results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.regression.linear_model import RegressionResultsWrapper
+
+from cmac import models, tables
+from cmac.params import ModelParameters
+
+PRIMARY_MODEL = "bc_lr_ramp"  # all pre-specified terms; used for the counterfactuals
+
+
+@dataclass
+class ModelRun:
+    params: ModelParameters
+    series: pd.DataFrame
+    y: pd.Series
+    terms: pd.DataFrame
+    fits: dict[str, RegressionResultsWrapper]
+    comparison: pd.DataFrame
+    effects: pd.DataFrame
+    sup_f: models.SupF
+    segmentation: pd.DataFrame
+
+    @property
+    def log_scale(self) -> bool:
+        return self.params.scale == "log"
+
+    @property
+    def unit(self) -> str:
+        return "%" if self.log_scale else "km²/yr"
+
+    def effect(self, model: str, term: str) -> pd.Series:
+        rows = self.effects[(self.effects["model"] == model) & (self.effects["term"] == term)]
+        return rows.iloc[0]
+
+    def observed(self) -> pd.Series:
+        """Area cleared per year on its own scale (km²), indexed like ``y``."""
+        return pd.Series(self.series["area"].to_numpy(), index=self.y.index)
+
+    def to_original_scale(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return np.exp(frame) if self.log_scale else frame
+
+    def counterfactuals(self) -> dict[str, pd.DataFrame]:
+        """Fitted values, and the same model with land release, then both changes, switched off."""
+        fit, design = self.fits[PRIMARY_MODEL], self.terms
+        return {
+            "Fitted (all terms)": self.to_original_scale(models.counterfactual(fit, design, [])),
+            "Without the land-release term": self.to_original_scale(
+                models.counterfactual(fit, design, ["lr_ramp"])
+            ),
+            "Without brush-cutter or land-release terms": self.to_original_scale(
+                models.counterfactual(fit, design, ["bc_level", "bc_slope", "lr_ramp"])
+            ),
+        }
+
+    def break_years(self) -> tuple[int, ...]:
+        chosen = self.segmentation[self.segmentation["chosen"]].iloc[0]
+        return tuple(chosen["first_years"])
+
+
+def run_models(early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters) -> ModelRun:
+    """Fit the pre-specified models and the break searches for one set of parameters."""
+    series = tables.analysis_series(
+        early,
+        late,
+        params.series_start,
+        params.first_period_start,
+        (2010,) if params.drop_2010 else (),
+    )
+    values = series["area"].to_numpy()
+    y = pd.Series(np.log(values) if params.scale == "log" else values, index=series["time"])
+    dates = models.Interventions(
+        params.brush_cutter_year,
+        params.land_release_step_year,
+        (params.land_release_ramp_start, params.land_release_ramp_end),
+    )
+    terms = models.its_terms(series["time"].to_numpy(), dates)
+    terms.index = y.index
+    fits = models.fit_its_models(y, terms)
+    effects = pd.concat(
+        [
+            models.effects_table(fit, params.scale == "log").assign(model=name)
+            for name, fit in fits.items()
+        ],
+        ignore_index=True,
+    )
+    times = series["time"].to_numpy()
+    sup_f = models.sup_f_test(
+        y.to_numpy(), times, params.min_segment, params.bootstrap_replications, params.seed
+    )
+    segmentation = models.bai_perron(y.to_numpy(), times, 3, params.min_segment)
+    return ModelRun(
+        params,
+        series,
+        y,
+        terms,
+        fits,
+        models.model_comparison(fits),
+        effects,
+        sup_f,
+        segmentation,
+    )
+
+
+def with_ci(estimate: float, low: float, high: float, digits: int = 1) -> str:
+    return f"{estimate:,.{digits}f} ({low:,.{digits}f} to {high:,.{digits}f})"
+
+
+def effects_layout(run: ModelRun) -> pd.DataFrame:
+    """Every model's terms with 95 % CIs in plain units, for display."""
+    frame = run.effects
+    return pd.DataFrame(
+        {
+            "Model": frame["model"].map(models.MODEL_LABELS),
+            "Term": frame["term"].map(models.TERM_LABELS),
+            f"Effect, {run.unit} (95 % CI)": [
+                with_ci(e, lo, hi)
+                for e, lo, hi in zip(
+                    frame["estimate"], frame["ci_low"], frame["ci_high"], strict=True
+                )
+            ],
+            "p": frame["p"].map("{:.3f}".format),
+        }
+    )
+
+
+def comparison_layout(run: ModelRun) -> pd.DataFrame:
+    table = run.comparison
+    return pd.DataFrame(
+        {
+            "Model": table["model"].map(models.MODEL_LABELS),
+            "Coefficients": table["k"],
+            "AICc": table["aicc"].map("{:.2f}".format),
+            "ΔAICc": table["delta_aicc"].map("{:.2f}".format),
+            "Akaike weight": table["weight"].map("{:.2f}".format),
+            "Exact F test against": table["tested_against"].map(models.MODEL_LABELS).fillna("–"),
+            "F (df)": [
+                f"{f:.2f} ({df})" if df else "–"
+                for f, df in zip(table["f"], table["df"], strict=True)
+            ],
+            "p": table["p"].map(lambda p: "–" if pd.isna(p) else f"{p:.3f}"),
+        }
+    )
+
+
+def segmentation_layout(run: ModelRun) -> pd.DataFrame:
+    table = run.segmentation
+    return pd.DataFrame(
+        {
+            "Breaks": table["breaks"],
+            "Best first years of new regimes": table["first_years"].map(
+                lambda years: ", ".join(map(str, years)) or "–"
+            ),
+            "Segmentations searched": table["segmentations_searched"],
+            "RSS": table["rss"].map("{:.3f}".format),
+            "BIC": table["bic"].map("{:.2f}".format),
+            "Chosen": table["chosen"].map({True: "yes", False: ""}),
+        }
+    )
+
+
+def segmented_fitted(run: ModelRun) -> tuple[tuple[int, ...], np.ndarray]:
+    """Cut points of the BIC-chosen segmentation and its fitted values in km²."""
+    cuts = tuple(run.segmentation[run.segmentation["chosen"]].iloc[0]["cuts"])
+    fitted = models.segmented_fit(run.y.to_numpy(), run.series["time"].to_numpy(), cuts)
+    return cuts, np.exp(fitted) if run.log_scale else fitted
+
+
+TREND_METHODS = ["OLS", "HAC (Newey–West, 1 lag)", "AR(1) errors (ML)"]
+
+
+def trend_row(times: np.ndarray, area: np.ndarray, method: str) -> dict[str, float]:
+    """Growth (% per year, log-linear) and slope (km²/yr, linear) with 95 % CIs."""
+    row: dict[str, float] = {}
+    for column, log_scale in [("growth", True), ("slope", False)]:
+        if method == "OLS":
+            estimate, low, high = models.fit_trend(times, area, log_scale).slope()
+        elif method.startswith("HAC"):
+            estimate, low, high = models.fit_trend_hac(times, area, log_scale).slope()
+        else:
+            ar1 = models.fit_trend_ar1(times, area, log_scale)
+            estimate, low, high = ar1["slope"], ar1["ci_low"], ar1["ci_high"]
+            row[f"{column}_phi"] = ar1["phi"]
+        row.update({column: estimate, f"{column}_low": low, f"{column}_high": high})
+    return row
+
+
+def trend_table(early: pd.DataFrame, late: pd.DataFrame, first_period_start: str) -> pd.DataFrame:
+    """Trend fits for 2000–2012 and 1992–2012 by three ways of getting the uncertainty."""
+    rows = []
+    for start, label in [(2000, "2000–2012"), (1992, "1992–2012")]:
+        series = tables.analysis_series(early, late, start, first_period_start)
+        times, area = series["time"].to_numpy(), series["area"].to_numpy()
+        for method in TREND_METHODS:
+            rows.append(
+                {
+                    "series": label,
+                    "method": method,
+                    "n": len(series),
+                    **trend_row(times, area, method),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def trend_layout(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Series (n)": table["series"] + " (" + table["n"].astype(str) + ")",
+            "Method": table["method"],
+            "Growth, % per year (95 % CI)": [
+                with_ci(r.growth, r.growth_low, r.growth_high) for r in table.itertuples()
+            ],
+            "Slope, km²/yr (95 % CI)": [
+                with_ci(r.slope, r.slope_low, r.slope_high, 2) for r in table.itertuples()
+            ],
+        }
+    )
+
+
+def diagnostics_layout(checks: dict[str, float]) -> pd.DataFrame:
+    """Residual checks of a trend fit as a readable table."""
+    lag = int(checks["ljung_box_lag"])
+    rows = [
+        (
+            "Durbin–Watson",
+            f"{checks['durbin_watson']:.2f}",
+            "–",
+            "near 2: no first-order autocorrelation",
+        ),
+        (
+            f"Ljung–Box Q ({lag} lags)",
+            f"{checks['ljung_box_q']:.2f}",
+            f"{checks['ljung_box_p']:.3f}",
+            "autocorrelation up to that lag",
+        ),
+        (
+            "Breusch–Pagan LM",
+            f"{checks['breusch_pagan_lm']:.2f}",
+            f"{checks['breusch_pagan_p']:.3f}",
+            "variance changing with the trend",
+        ),
+        (
+            "Jarque–Bera",
+            f"{checks['jarque_bera']:.2f}",
+            f"{checks['jarque_bera_p']:.3f}",
+            "non-normal residuals",
+        ),
+        (
+            "Largest Cook's distance",
+            f"{checks['max_cooks_d']:.2f}",
+            "–",
+            f"in {int(checks['max_cooks_d_year'])}; 4/n is a common flag",
+        ),
+        (
+            "Largest leverage",
+            f"{checks['max_leverage']:.2f}",
+            "–",
+            f"in {int(checks['max_leverage_year'])}; the end points of a trend always lead",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["Check", "Statistic", "p", "What it looks for"])
+
+
+def ci_phrase(low: float, high: float, null: float = 0.0) -> str:
+    """Words for whether a confidence interval includes 'no change'."""
+    return "includes no change" if low <= null <= high else "excludes no change"

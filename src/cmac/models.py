@@ -1,0 +1,510 @@
+"""Trend, interrupted-time-series and breakpoint models for a short annual series.
+
+Everything here is written for n ≈ 13: exact F tests, t-based intervals, a fixed-regressor
+bootstrap for sup-F, and an exhaustive search over segmentations instead of asymptotics.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.regression.linear_model import RegressionResultsWrapper
+from statsmodels.stats.diagnostic import acorr_ljungbox, het_breuschpagan
+from statsmodels.stats.stattools import durbin_watson, jarque_bera
+from statsmodels.tsa.arima.model import ARIMA
+
+# --- design matrices ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interventions:
+    """The dates the report names. Each break year is the first year of the new regime."""
+
+    brush_cutter_year: int = 2005
+    land_release_step_year: int = 2009
+    land_release_ramp: tuple[int, int] = (2008, 2010)
+
+
+def its_terms(years: np.ndarray, dates: Interventions) -> pd.DataFrame:
+    """All candidate regressors. Time since an intervention is 0 before it (not year × dummy)."""
+    years = np.asarray(years, dtype=float)
+    start, end = dates.land_release_ramp
+    if end <= start:
+        raise ValueError(f"land-release ramp must end after it starts: {start}–{end}")
+    after_bc = (years >= dates.brush_cutter_year).astype(float)
+    return pd.DataFrame(
+        {
+            "const": 1.0,
+            "trend": years - years.min(),
+            "bc_level": after_bc,
+            "bc_slope": (years - dates.brush_cutter_year) * after_bc + 0.0,
+            "lr_step": (years >= dates.land_release_step_year).astype(float),
+            # 0 up to the year before the ramp, 1 from its last year: 1/3, 2/3, 1 for 2008–2010
+            "lr_ramp": np.clip((years - (start - 1)) / (end - start + 1), 0.0, 1.0),
+        },
+        index=years.astype(int),
+    )
+
+
+# Pre-specified models, in order. Each lists its regressors.
+ITS_MODELS: dict[str, list[str]] = {
+    "trend": ["const", "trend"],
+    "bc_level": ["const", "trend", "bc_level"],
+    "bc_level_slope": ["const", "trend", "bc_level", "bc_slope"],
+    "bc_lr_step": ["const", "trend", "bc_level", "bc_slope", "lr_step"],
+    "bc_lr_ramp": ["const", "trend", "bc_level", "bc_slope", "lr_ramp"],
+}
+MODEL_LABELS = {
+    "trend": "Trend only",
+    "bc_level": "+ level change at brush cutters",
+    "bc_level_slope": "+ level and slope change at brush cutters",
+    "bc_lr_step": "+ land release as a step",
+    "bc_lr_ramp": "+ land release as a ramp",
+}
+# Which simpler model each one is tested against with an exact F test.
+NESTED_IN: dict[str, str] = {
+    "bc_level": "trend",
+    "bc_level_slope": "trend",
+    "bc_lr_step": "bc_level_slope",
+    "bc_lr_ramp": "bc_level_slope",
+}
+TERM_LABELS = {
+    "trend": "Trend (per year)",
+    "bc_level": "Level change at brush cutters",
+    "bc_slope": "Slope change after brush cutters (per year)",
+    "lr_step": "Land release (step)",
+    "lr_ramp": "Land release (ramp, full effect)",
+}
+
+
+# --- fitting and comparing ----------------------------------------------------------------
+
+
+def fit_ols(y: pd.Series, design: pd.DataFrame) -> RegressionResultsWrapper:
+    if len(y) <= design.shape[1] + 1:
+        raise ValueError(f"{len(y)} points cannot support {design.shape[1]} coefficients")
+    return sm.OLS(np.asarray(y, dtype=float), design).fit()
+
+
+def fit_its_models(y: pd.Series, terms: pd.DataFrame) -> dict[str, RegressionResultsWrapper]:
+    """Fit every pre-specified model to the same series."""
+    return {name: fit_ols(y, terms[columns]) for name, columns in ITS_MODELS.items()}
+
+
+def aicc(result: RegressionResultsWrapper) -> float:
+    """AICc with σ² counted as a parameter: K = coefficients + 1."""
+    n, k = result.nobs, len(result.params) + 1
+    if n - k - 1 <= 0:
+        raise ValueError(f"AICc undefined: n={n}, K={k}")
+    aic = -2 * result.llf + 2 * k
+    return aic + 2 * k * (k + 1) / (n - k - 1)
+
+
+def akaike_weights(scores: pd.Series) -> pd.Series:
+    delta = scores - scores.min()
+    raw = np.exp(-delta / 2)
+    return raw / raw.sum()
+
+
+@dataclass(frozen=True)
+class FTest:
+    f: float
+    df_num: int
+    df_den: int
+    p: float
+
+
+def nested_f_test(full: RegressionResultsWrapper, restricted: RegressionResultsWrapper) -> FTest:
+    """Exact F test of the extra terms of ``full`` (valid in small samples under normal errors)."""
+    f, p, df_num = full.compare_f_test(restricted)
+    return FTest(float(f), int(round(df_num)), int(round(full.df_resid)), float(p))
+
+
+def percent_change(log_coef: float | np.ndarray) -> float | np.ndarray:
+    """A coefficient on the log scale as a % change: 100 (e^β − 1)."""
+    return 100 * np.expm1(log_coef)
+
+
+def effects_table(
+    result: RegressionResultsWrapper, log_scale: bool, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Each term with its 95 % CI, as % change (log scale) or km²/yr (level scale)."""
+    ci = result.conf_int(alpha)
+    rows = []
+    for term in result.params.index:
+        if term == "const":
+            continue
+        estimate, (low, high) = result.params[term], ci.loc[term]
+        if log_scale:
+            estimate, low, high = (percent_change(v) for v in (estimate, low, high))
+        rows.append(
+            {
+                "term": term,
+                "estimate": float(estimate),
+                "ci_low": float(low),
+                "ci_high": float(high),
+                "p": float(result.pvalues[term]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def model_comparison(models: dict[str, RegressionResultsWrapper]) -> pd.DataFrame:
+    """AICc, Akaike weights and the exact F test of each model against the one it extends."""
+    table = pd.DataFrame(
+        {
+            "model": list(models),
+            "k": [len(m.params) for m in models.values()],
+            "rss": [m.ssr for m in models.values()],
+            "aicc": [aicc(m) for m in models.values()],
+        }
+    )
+    table["delta_aicc"] = table["aicc"] - table["aicc"].min()
+    table["weight"] = akaike_weights(table["aicc"]).to_numpy()
+    tests = {name: nested_f_test(models[name], models[base]) for name, base in NESTED_IN.items()}
+    table["tested_against"] = table["model"].map(NESTED_IN)
+    table["f"] = table["model"].map(lambda m: tests[m].f if m in tests else np.nan)
+    table["df"] = table["model"].map(
+        lambda m: f"{tests[m].df_num}, {tests[m].df_den}" if m in tests else ""
+    )
+    table["p"] = table["model"].map(lambda m: tests[m].p if m in tests else np.nan)
+    return table
+
+
+def counterfactual(
+    result: RegressionResultsWrapper,
+    design: pd.DataFrame,
+    switch_off: list[str],
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Predictions with the named terms set to zero, with a confidence band for the mean."""
+    altered = design.copy()
+    altered[switch_off] = 0.0
+    frame = result.get_prediction(altered[result.params.index]).summary_frame(alpha=alpha)
+    return pd.DataFrame(
+        {"mean": frame["mean"], "low": frame["mean_ci_lower"], "high": frame["mean_ci_upper"]},
+        index=design.index,
+    )
+
+
+# --- trend --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendFit:
+    result: RegressionResultsWrapper
+    log_scale: bool
+
+    def slope(self, alpha: float = 0.05) -> tuple[float, float, float]:
+        """Slope with CI: % per year on the log scale, km²/yr on the level scale."""
+        b = self.result.params["trend"]
+        low, high = self.result.conf_int(alpha).loc["trend"]
+        if self.log_scale:
+            return tuple(float(percent_change(v)) for v in (b, low, high))  # type: ignore[return-value]
+        return float(b), float(low), float(high)
+
+
+def trend_design(times: np.ndarray) -> pd.DataFrame:
+    times = np.asarray(times, dtype=float)
+    return pd.DataFrame({"const": 1.0, "trend": times - times.min()})
+
+
+def fit_trend(times: np.ndarray, y: np.ndarray, log_scale: bool) -> TrendFit:
+    values = np.log(y) if log_scale else np.asarray(y, dtype=float)
+    return TrendFit(fit_ols(values, trend_design(times)), log_scale)
+
+
+def fit_trend_hac(times: np.ndarray, y: np.ndarray, log_scale: bool, maxlags: int = 1) -> TrendFit:
+    """Newey–West standard errors, t reference distribution."""
+    values = np.log(y) if log_scale else np.asarray(y, dtype=float)
+    result = sm.OLS(values, trend_design(times)).fit(
+        cov_type="HAC", cov_kwds={"maxlags": maxlags}, use_t=True
+    )
+    return TrendFit(result, log_scale)
+
+
+def fit_trend_ar1(times: np.ndarray, y: np.ndarray, log_scale: bool) -> dict[str, float]:
+    """Trend with AR(1) errors by maximum likelihood (keeps every observation)."""
+    values = np.log(y) if log_scale else np.asarray(y, dtype=float)
+    exog = trend_design(times)[["trend"]]
+    result = ARIMA(values, exog=exog, order=(1, 0, 0), trend="c").fit()
+    names = list(result.model.param_names)
+    params, ci = np.asarray(result.params), np.asarray(result.conf_int())
+    i = names.index("trend")
+    b, low, high = float(params[i]), float(ci[i, 0]), float(ci[i, 1])
+    if log_scale:
+        b, low, high = (float(percent_change(v)) for v in (b, low, high))
+    phi = float(params[names.index("ar.L1")])
+    return {"slope": b, "ci_low": low, "ci_high": high, "phi": phi}
+
+
+def diagnostics(result: RegressionResultsWrapper, years: np.ndarray) -> dict[str, float]:
+    """Residual checks; with n = 13 they have little power, so read them as warnings only."""
+    resid = np.asarray(result.resid)
+    lags = max(1, min(3, len(resid) // 4))
+    ljung = acorr_ljungbox(resid, lags=[lags], return_df=True).iloc[0]
+    bp_lm, bp_p, _, _ = het_breuschpagan(resid, result.model.exog)
+    jb, jb_p, _, _ = jarque_bera(resid)
+    influence = result.get_influence().summary_frame()
+    cooks = influence["cooks_d"].to_numpy()
+    leverage = influence["hat_diag"].to_numpy()
+    years = np.asarray(years)
+    return {
+        "durbin_watson": float(durbin_watson(resid)),
+        "ljung_box_lag": float(lags),
+        "ljung_box_q": float(ljung["lb_stat"]),
+        "ljung_box_p": float(ljung["lb_pvalue"]),
+        "breusch_pagan_lm": float(bp_lm),
+        "breusch_pagan_p": float(bp_p),
+        "jarque_bera": float(jb),
+        "jarque_bera_p": float(jb_p),
+        "max_cooks_d": float(cooks.max()),
+        "max_cooks_d_year": float(years[cooks.argmax()]),
+        "max_leverage": float(leverage.max()),
+        "max_leverage_year": float(years[leverage.argmax()]),
+    }
+
+
+# --- unknown break dates ------------------------------------------------------------------
+
+
+def break_regressors(times: np.ndarray, index: int) -> np.ndarray:
+    """Level and slope shift starting at observation ``index`` (time since break, 0 before)."""
+    times = np.asarray(times, dtype=float)
+    after = (np.arange(len(times)) >= index).astype(float)
+    return np.column_stack([after, (times - times[index]) * after])
+
+
+def residual_maker(x: np.ndarray) -> np.ndarray:
+    """M = I − X (X'X)⁻¹ X': RSS of y on X is y' M y."""
+    q, _ = np.linalg.qr(x)
+    return np.eye(x.shape[0]) - q @ q.T
+
+
+def candidate_breaks(n: int, min_segment: int) -> list[int]:
+    """Observation indices where a new regime may start, each side keeping min_segment points."""
+    return list(range(min_segment, n - min_segment + 1))
+
+
+@dataclass(frozen=True)
+class SupF:
+    stat: float
+    break_index: int
+    f_by_index: dict[int, float]
+    p_bootstrap: float
+    critical_95: float
+    replications: int
+
+
+def f_statistics(y: np.ndarray, times: np.ndarray, candidates: list[int]) -> np.ndarray:
+    """Chow F for a level + slope break at each candidate; y may be (n,) or (n, reps)."""
+    y = np.asarray(y, dtype=float)
+    y2 = y[:, None] if y.ndim == 1 else y
+    n = y2.shape[0]
+    x_null = trend_design(times).to_numpy()
+    m_null = residual_maker(x_null)
+    rss_null = np.sum((m_null @ y2) ** 2, axis=0)
+    q = 2
+    df_den = n - x_null.shape[1] - q
+    out = np.empty((len(candidates), y2.shape[1]))
+    for row, index in enumerate(candidates):
+        m_alt = residual_maker(np.column_stack([x_null, break_regressors(times, index)]))
+        rss_alt = np.sum((m_alt @ y2) ** 2, axis=0)
+        out[row] = ((rss_null - rss_alt) / q) / (rss_alt / df_den)
+    return out[:, 0] if y.ndim == 1 else out
+
+
+def sup_f_test(
+    y: np.ndarray,
+    times: np.ndarray,
+    min_segment: int = 3,
+    replications: int = 1999,
+    seed: int = 2005,
+) -> SupF:
+    """sup-F for one unknown break in a linear trend, p from a fixed-regressor bootstrap.
+
+    Under the null (no break) the F statistics do not depend on the trend or on σ, so drawing
+    y* ~ N(0, 1) with the regressors held fixed gives their exact finite-sample distribution
+    under normal errors (Hansen 2000); p is the share of sup-F* at least as large as observed.
+    """
+    times = np.asarray(times, dtype=float)
+    candidates = candidate_breaks(len(y), min_segment)
+    if not candidates:
+        raise ValueError(f"no admissible break with n={len(y)} and min_segment={min_segment}")
+    observed = f_statistics(y, times, candidates)
+    rng = np.random.default_rng(seed)
+    simulated = f_statistics(rng.standard_normal((len(y), replications)), times, candidates)
+    sup_star = simulated.max(axis=0)
+    stat = float(observed.max())
+    return SupF(
+        stat=stat,
+        break_index=candidates[int(observed.argmax())],
+        f_by_index=dict(zip(candidates, map(float, observed), strict=True)),
+        p_bootstrap=float((1 + np.sum(sup_star >= stat)) / (replications + 1)),
+        critical_95=float(np.quantile(sup_star, 0.95)),
+        replications=replications,
+    )
+
+
+def segmentations(n: int, breaks: int, min_segment: int) -> list[tuple[int, ...]]:
+    """Every way to cut n points into breaks + 1 segments of at least min_segment points."""
+    return [
+        cuts
+        for cuts in itertools.combinations(range(min_segment, n - min_segment + 1), breaks)
+        if all(b - a >= min_segment for a, b in zip((0, *cuts), (*cuts, n), strict=True))
+    ]
+
+
+def segmented_fit(y: np.ndarray, times: np.ndarray, cuts: tuple[int, ...]) -> np.ndarray:
+    """Fitted values of a separate intercept and slope in each segment."""
+    y, times = np.asarray(y, dtype=float), np.asarray(times, dtype=float)
+    fitted = np.empty_like(y)
+    for a, b in zip((0, *cuts), (*cuts, len(y)), strict=True):
+        x = trend_design(times[a:b]).to_numpy()
+        coef, *_ = np.linalg.lstsq(x, y[a:b], rcond=None)
+        fitted[a:b] = x @ coef
+    return fitted
+
+
+def segmented_rss(y: np.ndarray, times: np.ndarray, cuts: tuple[int, ...]) -> float:
+    return float(np.sum((np.asarray(y, dtype=float) - segmented_fit(y, times, cuts)) ** 2))
+
+
+def strucchange_bic(rss: float, n: int, breaks: int, coefficients: int = 2) -> float:
+    """BIC as R's strucchange computes it for m breaks with k coefficients per segment."""
+    log_lik = -0.5 * n * (math.log(rss / n) + 1 + math.log(2 * math.pi))
+    return -2 * log_lik + math.log(n) * (coefficients + 1) * (breaks + 1)
+
+
+def bai_perron(
+    y: np.ndarray, times: np.ndarray, max_breaks: int = 3, min_segment: int = 3
+) -> pd.DataFrame:
+    """Best segmentation for each number of breaks (exhaustive search) with its BIC."""
+    y, times = np.asarray(y, dtype=float), np.asarray(times, dtype=float)
+    rows = []
+    for m in range(max_breaks + 1):
+        options = segmentations(len(y), m, min_segment)
+        if not options:
+            break
+        rss, cuts = min((segmented_rss(y, times, c), c) for c in options)
+        rows.append(
+            {
+                "breaks": m,
+                "cuts": cuts,
+                "first_years": tuple(int(times[c]) for c in cuts),
+                "rss": rss,
+                "bic": strucchange_bic(rss, len(y), m),
+                "segmentations_searched": len(options),
+            }
+        )
+    table = pd.DataFrame(rows)
+    table["chosen"] = table["bic"] == table["bic"].min()
+    return table
+
+
+# --- counts per km² -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountFit:
+    item: str
+    alpha: float
+    alpha_ci: tuple[float, float]
+    pearson_dispersion: float
+    lr_stat: float
+    lr_p: float
+    effects: pd.DataFrame
+
+
+def fit_density(
+    counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame, item: str
+) -> CountFit:
+    """Negative binomial with log(area) as exposure; overdispersion tested against Poisson.
+
+    The LR test of α = 0 sits on the boundary, so its p-value is half the χ²₁ tail.
+    """
+    counts = np.asarray(counts, dtype=float)
+    poisson = sm.GLM(counts, design, family=sm.families.Poisson(), exposure=area_km2).fit()
+    negbin = sm.NegativeBinomial(counts, design, exposure=area_km2).fit(
+        disp=False, maxiter=500, method="bfgs"
+    )
+    lr = max(0.0, 2 * (negbin.llf - poisson.llf))
+    ci = negbin.conf_int()
+    params = negbin.params
+    rows = [
+        {
+            "term": term,
+            "estimate": float(percent_change(params[term])),
+            "ci_low": float(percent_change(ci.loc[term, 0])),
+            "ci_high": float(percent_change(ci.loc[term, 1])),
+            "p": float(negbin.pvalues[term]),
+        }
+        for term in design.columns
+        if term != "const"
+    ]
+    log_alpha_se = float(negbin.bse["alpha"] / params["alpha"])
+    alpha = float(params["alpha"])
+    return CountFit(
+        item=item,
+        alpha=alpha,
+        alpha_ci=(alpha * math.exp(-1.96 * log_alpha_se), alpha * math.exp(1.96 * log_alpha_se)),
+        pearson_dispersion=float(poisson.pearson_chi2 / poisson.df_resid),
+        lr_stat=lr,
+        lr_p=float(0.5 * stats.chi2.sf(lr, 1)),
+        effects=pd.DataFrame(rows),
+    )
+
+
+def negbin_llf(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> float:
+    fit = sm.NegativeBinomial(counts, design, exposure=area_km2).fit(
+        disp=False, maxiter=500, method="bfgs"
+    )
+    return float(fit.llf)
+
+
+def density_term_bootstrap_p(
+    counts: np.ndarray,
+    area_km2: np.ndarray,
+    design: pd.DataFrame,
+    term: str,
+    replications: int = 199,
+    seed: int = 2005,
+) -> tuple[float, float]:
+    """LR test of one term of the negative binomial model, p by parametric bootstrap.
+
+    Counts are redrawn from the fitted null model (without ``term``) as gamma–Poisson
+    mixtures with its mean and α, both models are refitted, and p is the share of LR* ≥ LR.
+    Returns (LR, p).
+    """
+    counts = np.asarray(counts, dtype=float)
+    null_design = design.drop(columns=[term])
+    null = sm.NegativeBinomial(counts, null_design, exposure=area_km2).fit(
+        disp=False, maxiter=500, method="bfgs"
+    )
+    observed = 2 * (negbin_llf(counts, area_km2, design) - null.llf)
+    alpha = float(null.params["alpha"])
+    mean = np.asarray(null.predict(null_design, exposure=area_km2))
+    rng = np.random.default_rng(seed)
+    exceed = 0
+    for _ in range(replications):
+        rate = rng.gamma(shape=1 / alpha, scale=alpha * mean)
+        draw = rng.poisson(rate).astype(float)
+        lr = 2 * (negbin_llf(draw, area_km2, design) - negbin_llf(draw, area_km2, null_design))
+        exceed += lr >= observed - 1e-9
+    return float(observed), float((1 + exceed) / (replications + 1))
+
+
+# --- plausibility bound -------------------------------------------------------------------
+
+
+def max_speedup(vegetation_share: float) -> float:
+    """Upper bound on the speed-up from removing vegetation work entirely: 1 / (1 − share)."""
+    if not 0 <= vegetation_share < 1:
+        raise ValueError(f"vegetation share must be in [0, 1): {vegetation_share}")
+    return 1 / (1 - vegetation_share)
