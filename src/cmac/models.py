@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from scipy import stats
 from statsmodels.regression.linear_model import RegressionResultsWrapper
 from statsmodels.stats.diagnostic import acorr_ljungbox, het_breuschpagan
 from statsmodels.stats.stattools import durbin_watson, jarque_bera
+from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.arima.model import ARIMA
 
 # --- design matrices ----------------------------------------------------------------------
@@ -419,6 +421,7 @@ class CountFit:
     pearson_dispersion: float
     lr_stat: float
     lr_p: float
+    converged: bool
     effects: pd.DataFrame
 
 
@@ -432,7 +435,7 @@ def fit_density(
     counts = np.asarray(counts, dtype=float)
     poisson = sm.GLM(counts, design, family=sm.families.Poisson(), exposure=area_km2).fit()
     negbin = sm.NegativeBinomial(counts, design, exposure=area_km2).fit(
-        disp=False, maxiter=500, method="bfgs"
+        disp=False, maxiter=2000, method="bfgs"
     )
     lr = max(0.0, 2 * (negbin.llf - poisson.llf))
     ci = negbin.conf_int()
@@ -457,15 +460,21 @@ def fit_density(
         pearson_dispersion=float(poisson.pearson_chi2 / poisson.df_resid),
         lr_stat=lr,
         lr_p=float(0.5 * stats.chi2.sf(lr, 1)),
+        converged=bool(negbin.mle_retvals["converged"]),
         effects=pd.DataFrame(rows),
     )
 
 
 def negbin_llf(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> float:
-    fit = sm.NegativeBinomial(counts, design, exposure=area_km2).fit(
-        disp=False, maxiter=500, method="bfgs"
-    )
-    return float(fit.llf)
+    """Maximised NB log-likelihood. As α → 0 the NB fit can stall at the boundary, where the
+    Poisson fit is the limit, so the larger of the two is the maximum."""
+    poisson = sm.GLM(counts, design, family=sm.families.Poisson(), exposure=area_km2).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        negbin = sm.NegativeBinomial(counts, design, exposure=area_km2).fit(
+            disp=False, maxiter=2000, method="bfgs"
+        )
+    return float(max(poisson.llf, negbin.llf if np.isfinite(negbin.llf) else -np.inf))
 
 
 def density_term_bootstrap_p(
@@ -485,9 +494,11 @@ def density_term_bootstrap_p(
     counts = np.asarray(counts, dtype=float)
     null_design = design.drop(columns=[term])
     null = sm.NegativeBinomial(counts, null_design, exposure=area_km2).fit(
-        disp=False, maxiter=500, method="bfgs"
+        disp=False, maxiter=2000, method="bfgs"
     )
-    observed = 2 * (negbin_llf(counts, area_km2, design) - null.llf)
+    observed = 2 * (
+        negbin_llf(counts, area_km2, design) - negbin_llf(counts, area_km2, null_design)
+    )
     alpha = float(null.params["alpha"])
     mean = np.asarray(null.predict(null_design, exposure=area_km2))
     rng = np.random.default_rng(seed)

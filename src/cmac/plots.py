@@ -30,6 +30,14 @@ def set_style() -> None:
     )
 
 
+def log_axis(ax: plt.Axes) -> None:
+    """Log scale with plain tick labels at 1, 2, 5 × powers of ten."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(mpl.ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:,g}"))
+    ax.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+
+
 def palette(names: list[str]) -> dict[str, tuple[float, float, float]]:
     return dict(zip(names, sns.color_palette("colorblind", len(names)), strict=True))
 
@@ -195,7 +203,7 @@ def items_per_km2(series: pd.DataFrame, densities: pd.DataFrame) -> Figure:
     mid = series["start"] + series["span_years"] / 2
     for item, name in ITEM_NAMES.items():
         ax.plot(mid, densities[f"{item}_per_km2"], marker="o", label=name)
-    ax.set_yscale("log")
+    log_axis(ax)
     year_axis(ax, 1992, 2012)
     ax.set_xlabel("Year (middle of period)")
     ax.set_ylabel("Items found per km² cleared (log scale)")
@@ -282,7 +290,7 @@ def fit_with_band(
     observed: pd.Series,
     lines: dict[str, pd.DataFrame],
     log_scale: bool,
-    ylabel: str = "Area cleared (km² per year)",
+    ylabel: str = "Area cleared, km² per year",
 ) -> Figure:
     """Observed points and fitted or counterfactual lines, each with a 95 % band.
 
@@ -295,9 +303,8 @@ def fit_with_band(
         ax.fill_between(times, frame["low"], frame["high"], color=colour, alpha=0.18, lw=0)
     ax.scatter(times, observed, color="black", zorder=4, label="Observed", s=28)
     if log_scale:
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
-    ax.set_ylabel(ylabel + (" (log scale)" if log_scale else ""))
+        log_axis(ax)
+    ax.set_ylabel(ylabel + (", log scale" if log_scale else ""))
     ax.set_xlabel("Year")
     first, last = int(np.floor(times.min())), int(np.ceil(times.max()))
     year_axis(ax, first, last, 1 if last - first <= 14 else 2)
@@ -318,7 +325,8 @@ def sup_f_profile(
     ax.set_xticklabels([str(int(y)) for y in years])
     ax.set_xlabel("Candidate first year of a new regime")
     ax.set_ylabel("F statistic")
-    ax.legend(fontsize=9, loc="upper right")
+    ax.set_ylim(0, 1.15 * max(critical_95, max(f_values)))
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
@@ -346,9 +354,8 @@ def segmented_fit(
     for c in cuts:
         ax.axvline(times[c] - 0.5, color="C3", ls="--", lw=1.2)
     ax.scatter(times, area, color="black", s=28, zorder=4, label="Observed")
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
-    ax.set_ylabel("Area cleared (km² per year, log scale)")
+    log_axis(ax)
+    ax.set_ylabel("Area cleared, km² per year, log scale")
     year_axis(ax, int(times.min()), int(times.max()), 1)
     ax.legend(loc="upper left", fontsize=9)
     fig.tight_layout()
@@ -386,8 +393,7 @@ def density_fits(
         ax.scatter(years, values, color="black", s=20, zorder=3, label="Observed")
         ax.plot(years, fitted[name], color="C0", lw=2, label="Fitted")
         ax.set_title(name, fontsize=10)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
+        log_axis(ax)
         ax.set_xticks(years[::3])
     axes[0].set_ylabel("Items per km² (log scale)")
     axes[0].legend(fontsize=8)
