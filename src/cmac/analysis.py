@@ -58,6 +58,20 @@ class ModelRun:
             ),
         }
 
+    def level_change_ratio(self, bound: str = "ci_high") -> float:
+        """A brush-cutter level change (or a CI limit) as a ratio to the earlier trend's value."""
+        change = self.effect("bc_level_slope", "bc_level")[bound]
+        if self.log_scale:
+            return 1 + change / 100
+        fit = self.fits["bc_level_slope"]
+        at_break = self.terms.loc[self.terms["bc_level"] == 1].iloc[[0]]
+        baseline = float(
+            np.asarray(fit.predict(at_break.assign(bc_level=0.0, bc_slope=0.0)[fit.params.index]))[
+                0
+            ]
+        )
+        return (baseline + change) / baseline
+
     def break_years(self) -> tuple[int, ...]:
         chosen = self.segmentation[self.segmentation["chosen"]].iloc[0]
         return tuple(chosen["first_years"])
@@ -107,6 +121,10 @@ def run_models(early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters)
     )
 
 
+def format_p(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def with_ci(estimate: float, low: float, high: float, digits: int = 1) -> str:
     return f"{estimate:,.{digits}f} ({low:,.{digits}f} to {high:,.{digits}f})"
 
@@ -124,7 +142,7 @@ def effects_layout(run: ModelRun) -> pd.DataFrame:
                     frame["estimate"], frame["ci_low"], frame["ci_high"], strict=True
                 )
             ],
-            "p": frame["p"].map("{:.3f}".format),
+            "p": frame["p"].map(format_p),
         }
     )
 
@@ -143,7 +161,7 @@ def comparison_layout(run: ModelRun) -> pd.DataFrame:
                 f"{f:.2f} ({df})" if df else "–"
                 for f, df in zip(table["f"], table["df"], strict=True)
             ],
-            "p": table["p"].map(lambda p: "–" if pd.isna(p) else f"{p:.3f}"),
+            "p": table["p"].map(lambda p: "–" if pd.isna(p) else format_p(p)),
         }
     )
 
@@ -270,3 +288,61 @@ def diagnostics_layout(checks: dict[str, float]) -> pd.DataFrame:
 def ci_phrase(low: float, high: float, null: float = 0.0) -> str:
     """Words for whether a confidence interval includes 'no change'."""
     return "includes no change" if low <= null <= high else "excludes no change"
+
+
+DENSITY_TERMS = ["const", "trend", "lr_ramp"]
+
+
+@dataclass
+class DensityRun:
+    fits: dict[str, models.CountFit]
+    bootstrap: dict[str, tuple[float, float]]  # item -> (LR, p) for the land-release term
+    per_km2: pd.DataFrame
+    fitted_per_km2: pd.DataFrame
+
+
+def run_density(
+    late: pd.DataFrame, ramp: tuple[int, int], replications: int, seed: int
+) -> DensityRun:
+    """Negative binomial models of items found, with log(area) as exposure, for each item."""
+    years = late["year"].to_numpy()
+    area = late["area_m2"].to_numpy() / tables.M2_PER_KM2
+    terms = models.its_terms(years, models.Interventions(land_release_ramp=ramp))
+    design = terms[DENSITY_TERMS].reset_index(drop=True)
+    fits, bootstrap, fitted = {}, {}, {}
+    for item in tables.ITEMS:
+        counts = late[item].to_numpy()
+        fits[item] = models.fit_density(counts, area, design, item)
+        bootstrap[item] = models.density_term_bootstrap_p(
+            counts, area, design, "lr_ramp", replications, seed
+        )
+        fitted[item] = models.density_fitted(counts, area, design)
+    return DensityRun(
+        fits,
+        bootstrap,
+        tables.per_km2(late).set_axis(years),
+        pd.DataFrame(fitted, index=years),
+    )
+
+
+def density_layout(run: DensityRun) -> pd.DataFrame:
+    rows = []
+    for item, fit in run.fits.items():
+        effects = fit.effects.set_index("term")
+        trend, ramp = effects.loc["trend"], effects.loc["lr_ramp"]
+        rows.append(
+            {
+                "Item": tables.ITEM_NAMES[item],
+                "Trend, % per year (95 % CI)": with_ci(
+                    trend["estimate"], trend["ci_low"], trend["ci_high"]
+                ),
+                "Land release, % (95 % CI)": with_ci(
+                    ramp["estimate"], ramp["ci_low"], ramp["ci_high"]
+                ),
+                "p, land release (bootstrap)": format_p(run.bootstrap[item][1]),
+                "α (95 % CI)": with_ci(fit.alpha, *fit.alpha_ci, digits=3),
+                "Poisson dispersion": f"{fit.pearson_dispersion:,.0f}",
+                "p, α = 0": format_p(fit.lr_p),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -10,6 +10,7 @@ import itertools
 import math
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -434,9 +435,7 @@ def fit_density(
     """
     counts = np.asarray(counts, dtype=float)
     poisson = sm.GLM(counts, design, family=sm.families.Poisson(), exposure=area_km2).fit()
-    negbin = sm.NegativeBinomial(counts, design, exposure=area_km2).fit(
-        disp=False, maxiter=2000, method="bfgs"
-    )
+    negbin = fit_negbin(counts, area_km2, design)
     lr = max(0.0, 2 * (negbin.llf - poisson.llf))
     ci = negbin.conf_int()
     params = negbin.params
@@ -465,16 +464,27 @@ def fit_density(
     )
 
 
+def fit_negbin(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> Any:
+    """NB2 by maximum likelihood; callers check ``mle_retvals['converged']`` where it matters."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return sm.NegativeBinomial(np.asarray(counts, dtype=float), design, exposure=area_km2).fit(
+            disp=False, maxiter=2000, method="bfgs"
+        )
+
+
 def negbin_llf(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> float:
     """Maximised NB log-likelihood. As α → 0 the NB fit can stall at the boundary, where the
     Poisson fit is the limit, so the larger of the two is the maximum."""
     poisson = sm.GLM(counts, design, family=sm.families.Poisson(), exposure=area_km2).fit()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        negbin = sm.NegativeBinomial(counts, design, exposure=area_km2).fit(
-            disp=False, maxiter=2000, method="bfgs"
-        )
+    negbin = fit_negbin(counts, area_km2, design)
     return float(max(poisson.llf, negbin.llf if np.isfinite(negbin.llf) else -np.inf))
+
+
+def density_fitted(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> np.ndarray:
+    """Fitted items per km² from the negative binomial model."""
+    fit = fit_negbin(counts, area_km2, design)
+    return np.asarray(fit.predict(design, exposure=np.ones(len(design))))
 
 
 def density_term_bootstrap_p(
@@ -493,9 +503,7 @@ def density_term_bootstrap_p(
     """
     counts = np.asarray(counts, dtype=float)
     null_design = design.drop(columns=[term])
-    null = sm.NegativeBinomial(counts, null_design, exposure=area_km2).fit(
-        disp=False, maxiter=2000, method="bfgs"
-    )
+    null = fit_negbin(counts, area_km2, null_design)
     observed = 2 * (
         negbin_llf(counts, area_km2, design) - negbin_llf(counts, area_km2, null_design)
     )
