@@ -7,8 +7,10 @@ import pandas as pd
 
 def cell_text(value: object) -> str:
     text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    # A list-table cell is a Markdown paragraph: keep it on one line and escape table pipes.
-    return text.replace("\n", " ").replace("|", "\\|") or " "
+    # A list-table cell is a Markdown paragraph: keep it on one line and escape table pipes;
+    # a leading % would start a MyST comment.
+    text = text.replace("\n", " ").replace("|", "\\|")
+    return ("\\" + text if text.startswith("%") else text) or " "
 
 
 def myst_table(

@@ -83,7 +83,8 @@ def run_grid(
 
 
 def ci_text(row: pd.Series, key: str) -> str:
-    return f"{row[key]:,.1f} ({row[f'{key}_low']:,.1f} to {row[f'{key}_high']:,.1f})"
+    unit = " %" if row["effect_unit"] == "%" else " km²/yr"
+    return f"{row[key]:,.1f}{unit} ({row[f'{key}_low']:,.1f} to {row[f'{key}_high']:,.1f})"
 
 
 def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
@@ -91,9 +92,9 @@ def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
         {
             "Run": frame["label"],
             "n": frame["n_points"],
-            "Unit": frame["effect_unit"],
             "Brush-cutter level (95 % CI)": [ci_text(r, "bc_level") for _, r in frame.iterrows()],
             "F test p": frame["f_bc_p"].map("{:.3f}".format),
+            "Land release, step (95 % CI)": [ci_text(r, "lr_step") for _, r in frame.iterrows()],
             "Land release, ramp (95 % CI)": [ci_text(r, "lr_ramp") for _, r in frame.iterrows()],
             "Lowest AICc": frame["best_model"],
             "sup-F year (p)": [
