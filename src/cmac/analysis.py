@@ -346,3 +346,16 @@ def density_layout(run: DensityRun) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def diagnostics_phrase(checks: dict[str, float], level: float = 0.05) -> str:
+    """Words for the residual tests: which, if any, reject at ``level``."""
+    names = {
+        "ljung_box_p": "Ljung–Box",
+        "breusch_pagan_p": "Breusch–Pagan",
+        "jarque_bera_p": "Jarque–Bera",
+    }
+    flagged = [name for key, name in names.items() if checks[key] < level]
+    if not flagged:
+        return f"raise no alarm (every p-value is above {level})"
+    return "flag a possible problem (" + ", ".join(flagged) + f" below {level})"

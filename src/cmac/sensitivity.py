@@ -53,6 +53,7 @@ def run_grid(
     grid: list[tuple[str, dict[str, object]]] = GRID,
     common: dict[str, object] | None = None,
     notebook: Path = MODELS_CHAPTER,
+    keys: list[str] | None = None,
 ) -> pd.DataFrame:
     """One papermill run of ``notebook`` per grid row; one row of its results per run."""
     import papermill
@@ -76,7 +77,7 @@ def run_grid(
                 "run": number,
                 "label": label,
                 "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "none",
-                **{key: results.get(key) for key in KEYS},
+                **{key: results.get(key) for key in (keys or KEYS)},
             }
         )
     return pd.DataFrame(rows)

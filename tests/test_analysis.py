@@ -1,0 +1,129 @@
+"""Chapter parameters, the models chapter's analysis and the sensitivity runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cmac import analysis, sensitivity
+from cmac.data import load
+from cmac.params import ModelParameters, ParameterError
+
+
+@pytest.fixture(scope="module")
+def tables_1992_2012():
+    return load("clearance_1992_1999"), load("clearance_2000_2012")
+
+
+@pytest.mark.parametrize(
+    ("changes", "name"),
+    [
+        ({"scale": "logs"}, "scale"),
+        ({"series_start": 1995}, "series_start"),
+        ({"brush_cutter_year": 2015}, "brush_cutter_year"),
+        ({"brush_cutter_year": "2005"}, "brush_cutter_year"),
+        ({"land_release_ramp_end": 2008}, "land_release_ramp_end"),
+        ({"bootstrap_replications": 10}, "bootstrap_replications"),
+        ({"drop_2010": "yes"}, "drop_2010"),
+        ({"first_period_start": "June 1992"}, "first_period_start"),
+        ({"min_segment": 1}, "min_segment"),
+    ],
+)
+def test_bad_parameter_is_named(changes: dict[str, object], name: str) -> None:
+    with pytest.raises(ParameterError, match=f"parameter '{name}'"):
+        ModelParameters(**changes)
+
+
+def test_run_models_series_options(tables_1992_2012) -> None:
+    early, late = tables_1992_2012
+    base = analysis.run_models(early, late, ModelParameters(bootstrap_replications=99))
+    assert len(base.y) == 13 and base.unit == "%"
+    assert base.y.iloc[0] == pytest.approx(np.log(8.369635))
+    dropped = analysis.run_models(
+        early, late, ModelParameters(drop_2010=True, bootstrap_replications=99)
+    )
+    assert len(dropped.y) == 12 and 2010.0 not in dropped.y.index
+    long = analysis.run_models(
+        early, late, ModelParameters(series_start=1992, scale="level", bootstrap_replications=99)
+    )
+    assert len(long.y) == 20 and long.unit == "km²/yr"
+    assert long.y.iloc[0] == pytest.approx(5.47985 * 12 / 17)
+
+
+def test_counterfactuals_agree_with_fit_before_the_first_break(tables_1992_2012) -> None:
+    run = analysis.run_models(*tables_1992_2012, ModelParameters(bootstrap_replications=99))
+    lines = run.counterfactuals()
+    before = run.y.index < 2005
+    fitted = lines["Fitted (all terms)"]["mean"][before]
+    for frame in lines.values():
+        assert frame["mean"][before].to_numpy() == pytest.approx(fitted.to_numpy())
+    assert run.level_change_ratio("estimate") == pytest.approx(
+        1 + run.effect("bc_level_slope", "bc_level")["estimate"] / 100
+    )
+
+
+def test_level_change_ratio_on_level_scale(tables_1992_2012) -> None:
+    run = analysis.run_models(
+        *tables_1992_2012, ModelParameters(scale="level", bootstrap_replications=99)
+    )
+    fit = run.fits["bc_level_slope"]
+    baseline = fit.params["const"] + fit.params["trend"] * 5  # 2005 on the earlier trend
+    expected = (baseline + fit.params["bc_level"]) / baseline
+    assert run.level_change_ratio("estimate") == pytest.approx(expected)
+
+
+def test_layouts_have_one_row_per_item(tables_1992_2012) -> None:
+    run = analysis.run_models(*tables_1992_2012, ModelParameters(bootstrap_replications=99))
+    assert len(analysis.comparison_layout(run)) == 5
+    assert len(analysis.effects_layout(run)) == len(run.effects)
+    assert analysis.segmentation_layout(run)["Chosen"].tolist().count("yes") == 1
+
+
+def test_phrases() -> None:
+    assert analysis.ci_phrase(-1, 2) == "includes no change"
+    assert analysis.ci_phrase(1, 2) == "excludes no change"
+    assert analysis.format_p(0.0001) == "< 0.001"
+    checks = {"ljung_box_p": 0.5, "breusch_pagan_p": 0.01, "jarque_bera_p": 0.9}
+    assert "Breusch–Pagan" in analysis.diagnostics_phrase(checks)
+
+
+def test_trend_table_covers_both_series_and_methods(tables_1992_2012) -> None:
+    table = analysis.trend_table(*tables_1992_2012, "1992-06")
+    assert len(table) == 6
+    ols = table[(table["series"] == "2000–2012") & (table["method"] == "OLS")].iloc[0]
+    assert ols["growth_low"] < ols["growth"] < ols["growth_high"]
+
+
+def test_run_grid_collects_each_run(tmp_path: Path) -> None:
+    source = tmp_path / "05-demo.ipynb"
+    code = (
+        "import json, pathlib\n"
+        "rows = [{'key': 'doubled', 'value': 2 * x}]\n"
+        "pathlib.Path(results_dir, '05-demo.json').write_text(json.dumps(rows))"
+    )
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("x = 1\nresults_dir = ''", metadata={"tags": ["parameters"]}),
+            new_code_cell(code),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
+    nbformat.write(notebook, source)
+    runs = sensitivity.run_grid(
+        tmp_path / "out",
+        [("one", {"x": 1}), ("three", {"x": 3})],
+        notebook=source,
+        keys=["doubled"],
+    )
+    assert runs["doubled"].tolist() == [2, 6]
+    assert runs["changes"].tolist() == ["x=1", "x=3"]
+    assert json.loads((tmp_path / "out" / "run-02" / "05-demo.json").read_text())
