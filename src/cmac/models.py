@@ -70,6 +70,13 @@ MODEL_LABELS = {
     "bc_lr_step": "+ land release as a step",
     "bc_lr_ramp": "+ land release as a ramp",
 }
+MODEL_SHORT = {
+    "trend": "trend",
+    "bc_level": "BC level",
+    "bc_level_slope": "BC level + slope",
+    "bc_lr_step": "BC + LR step",
+    "bc_lr_ramp": "BC + LR ramp",
+}
 # Which simpler model each one is tested against with an exact F test.
 NESTED_IN: dict[str, str] = {
     "bc_level": "trend",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cmac import models
 from cmac.paths import PROJECT_ROOT
 
 MODELS_CHAPTER = PROJECT_ROOT / "chapters" / "05-trends-and-breaks.ipynb"
@@ -37,7 +38,7 @@ KEYS = [
     "lr_ramp",
     "lr_ramp_low",
     "lr_ramp_high",
-    "best_model",
+    "best_model_id",
     "supf_year",
     "supf_p",
     "bp_years",
@@ -97,7 +98,7 @@ def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
             "F test p": frame["f_bc_p"].map("{:.3f}".format),
             "Land release, step (95 % CI)": [ci_text(r, "lr_step") for _, r in frame.iterrows()],
             "Land release, ramp (95 % CI)": [ci_text(r, "lr_ramp") for _, r in frame.iterrows()],
-            "Lowest AICc": frame["best_model"],
+            "Lowest AICc": frame["best_model_id"].map(models.MODEL_SHORT),
             "sup-F year (p)": [
                 f"{int(y)} ({p:.3f})"
                 for y, p in zip(frame["supf_year"], frame["supf_p"], strict=True)
