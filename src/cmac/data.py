@@ -98,6 +98,14 @@ def label(meaning: str, allowed: list[str] | None = None, nullable: bool = False
     return col("str", "text", meaning, checks, nullable=nullable)
 
 
+def year_and_month(first: int, last: int) -> dict[str, pa.Column]:
+    """Year and month columns of a dated event."""
+    return {
+        "year": col("int64", "year", "Year", pa.Check.in_range(first, last)),
+        "month": col("int64", "month", "Month", pa.Check.in_range(1, 12)),
+    }
+
+
 CLEARANCE_MEASURES = {
     "area_m2": col("int64", "m²", "Area of land cleared", pa.Check.ge(0)),
     "ap_mines": count("Anti-personnel mines found or destroyed"),
@@ -305,8 +313,7 @@ DATASETS: dict[str, Dataset] = {
             "Cambodia and Japan'. Events paraphrased; 'actor' is the table column they sit in.",
             schema(
                 {
-                    "year": col("int64", "year", "Year", pa.Check.in_range(1996, 2000)),
-                    "month": col("int64", "month", "Month", pa.Check.in_range(1, 12)),
+                    **year_and_month(1996, 2000),
                     "actor": label(
                         "Column of the source table",
                         ["Cambodia", "Japan", "Japan's assistance to CMAC"],
@@ -336,8 +343,7 @@ DATASETS: dict[str, Dataset] = {
             "milestone. Activities paraphrased.",
             schema(
                 {
-                    "year": col("int64", "year", "Year", pa.Check.in_range(2009, 2015)),
-                    "month": col("int64", "month", "Month", pa.Check.in_range(1, 12)),
+                    **year_and_month(2009, 2015),
                     "partner": label(
                         "Partner column of the source table",
                         ["Colombia", "Laos", "Angola", "Other"],

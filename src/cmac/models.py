@@ -366,7 +366,7 @@ def segmentations(n: int, breaks: int, min_segment: int) -> list[tuple[int, ...]
     """Every way to cut n points into breaks + 1 segments of at least min_segment points."""
     return [
         cuts
-        for cuts in itertools.combinations(range(min_segment, n - min_segment + 1), breaks)
+        for cuts in itertools.combinations(candidate_breaks(n, min_segment), breaks)
         if all(b - a >= min_segment for a, b in zip((0, *cuts), (*cuts, n), strict=True))
     ]
 

@@ -168,27 +168,24 @@ def area_by_period(
     fig, ax = plt.subplots(figsize=(9, 4.5))
     if marks:
         mark_report_dates(ax, marks)
-    regular = series[~series["irregular"]]
-    irregular = series[series["irregular"]]
-    ax.bar(
-        regular["start"],
-        regular["area_km2_per_year"],
-        width=regular["span_years"],
-        align="edge",
-        color="C0",
-        edgecolor="white",
-        label="Calendar year",
-    )
-    ax.bar(
-        irregular["start"],
-        irregular["area_km2_per_year"],
-        width=irregular["span_years"],
-        align="edge",
-        color="C1",
-        edgecolor="black",
-        hatch="//",
-        label="Irregular period, annualised",
-    )
+    styles = {
+        False: {"color": "C0", "edgecolor": "white", "label": "Calendar year"},
+        True: {
+            "color": "C1",
+            "edgecolor": "black",
+            "hatch": "//",
+            "label": "Irregular period, annualised",
+        },
+    }
+    for irregular, style in styles.items():
+        bars = series[series["irregular"] == irregular]
+        ax.bar(
+            bars["start"],
+            bars["area_km2_per_year"],
+            width=bars["span_years"],
+            align="edge",
+            **style,
+        )
     ax.set_xlabel("Year")
     ax.set_ylabel("Area cleared (km² per year)")
     year_axis(ax, first, last, 1 if last - first < 10 else 2)
