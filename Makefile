@@ -1,12 +1,16 @@
-# Two commands on a fresh machine: `make book` and `make test`. Each sets up .venv itself.
+# Two commands on a fresh machine: `make book` and `make test`. Each sets up what it needs:
+# .venv from requirements.txt, MathJax from package-lock.json, Debian's chromium for the PDF.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
+NODE_READY := node_modules/.ready
+SYSTEM_READY := $(VENV)/.system-ready
+RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: book test lint kernel clean
+.PHONY: book test lint check-book kernel clean
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,14 +19,28 @@ $(READY): requirements.txt pyproject.toml
 		--no-build-isolation -e .
 	touch $@
 
-book: $(READY)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m cmac.build
+$(NODE_READY): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian packages: chromium prints the PDF and runs the browser tests; poppler reads the PDF.
+$(SYSTEM_READY): | $(READY)
+	if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
+		apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null; fi
+	touch $@
+
+book: $(READY) $(NODE_READY) $(SYSTEM_READY)
+	$(RUN) $(BIN)/python -m cmac.build
 
 lint: $(READY)
 	$(BIN)/ruff check src tests chapters
 
 test: lint
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+	$(RUN) $(BIN)/python -m pytest
+
+# After `make book`: every page in Chromium, internal links, the PDF.
+check-book: $(READY) $(SYSTEM_READY)
+	$(RUN) $(BIN)/python -m pytest -m browser tests/browser
 
 kernel: $(READY)
 	$(BIN)/python -m ipykernel install --user --name cmac-study --display-name "CMAC study"

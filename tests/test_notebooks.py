@@ -53,3 +53,10 @@ def test_figure_and_table_labels_are_unique_and_cited() -> None:
     cited = set(re.findall(r"\{numref\}`([a-z0-9-]+)`", text))
     uncited = [label for label in labels if label not in cited]
     assert uncited == [] or all(label.startswith("tbl-schema-") for label in uncited)
+
+
+def test_every_table_names_the_data_behind_it() -> None:
+    for path in NOTEBOOKS:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if "show_table(" in cell.source:
+                assert cell.source.count("show_table(") == cell.source.count("data="), path.name

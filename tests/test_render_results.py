@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cmac.render import myst_table
+from cmac.render import cell_text, data_links, myst_table
 from cmac.results import ResultsRecord, merge_results
 
 
@@ -23,6 +23,31 @@ def test_myst_table_is_a_labelled_list_table() -> None:
     assert "* - x\\|y" in lines  # pipes escaped
     assert lines[-1] == "```"
     assert text.count("* - ") == 3  # header + two rows
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("+ level change", "\\+ level change"),
+        ("- x", "\\- x"),
+        ("%", "\\%"),
+        ("1. first", "1\\. first"),
+        ("-3.5 (x)", "-3.5 (x)"),
+        ("2005", "2005"),
+        ("", " "),
+    ],
+)
+def test_cell_text_escapes_markdown_starts(text: str, escaped: str) -> None:
+    assert cell_text(text) == escaped
+
+
+def test_data_links_name_table_csv_and_sources() -> None:
+    html = data_links("tbl-demo", ["clearance_2000_2012", "results"])
+    assert 'href="../_static/tables/tbl-demo.csv"' in html
+    assert 'href="../_static/data/clearance_2000_2012.csv"' in html
+    assert 'href="../results.csv"' in html
+    with pytest.raises(ValueError, match="name the data"):
+        data_links("tbl-demo", [])
 
 
 def test_myst_table_rejects_bad_label() -> None:

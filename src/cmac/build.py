@@ -13,18 +13,39 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import yaml
 
+from cmac.citation import (
+    add_cite_box,
+    book_info,
+    book_version,
+    cite_box,
+    page_title,
+    version_footer,
+)
 from cmac.data import DataError, load_all
 from cmac.paths import PROJECT_ROOT, build_dir
 from cmac.results import merge_results
 
 INJECTED_TAG = "injected-parameters"
-BOOK_FILES = ["_config.yml", "_toc.yml"]
+PDF_NAME = "cmac-study-book.pdf"
+BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
+MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class BuildError(RuntimeError):
@@ -107,31 +128,75 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
     return time.perf_counter() - started
 
 
-def stage_book(root: Path, files: list[Path], executed: dict[Path, Path], stage: Path) -> None:
-    """Lay out the book source with executed notebooks in place of the stored ones."""
+def stage_book(
+    root: Path,
+    files: list[Path],
+    executed: dict[Path, Path],
+    stage: Path,
+    tables: Path | None = None,
+) -> None:
+    """Lay out the book source with executed notebooks in place of the stored ones.
+
+    The staged copy also gets what only a built book has: the version in every page footer,
+    a 'Cite this chapter' box on every page, the data files and MathJax under _static.
+    """
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
     for name in BOOK_FILES:
         shutil.copy2(root / name, stage / name)
+    version = book_version(root)
+    set_footer(stage / "_config.yml", version_footer(version))
+    info = book_info(root / "_config.yml")
     for source in files:
         target = stage / source.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(executed.get(source, source), target)
+        page = source.relative_to(root).with_suffix(".html").as_posix()
+        add_cite_box(target, cite_box(info, page_title(source), page, version))
+    stage_static(root, stage, tables)
+
+
+def set_footer(config_path: Path, footer: str) -> None:
+    config = yaml.safe_load(config_path.read_text())
+    config.setdefault("html", {})["extra_footer"] = footer
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+
+
+def stage_static(root: Path, stage: Path, tables: Path | None = None) -> None:
+    """Static files served by the book itself: ours, the data files, the tables as CSV
+    (written by the chapters), and MathJax."""
+    static = stage / "_static"
+    shutil.copytree(root / "_static", static)
+    if tables is not None and tables.exists():
+        shutil.copytree(tables, static / "tables")
+    (static / "data").mkdir()
+    for csv in sorted((root / "data").glob("*.csv")):
+        shutil.copy2(csv, static / "data" / csv.name)
+    if not (MATHJAX / "tex-chtml.js").exists():
+        raise BuildError(f"MathJax is missing ({MATHJAX}); run 'npm ci' (make book does)")
+    shutil.copytree(
+        MATHJAX,
+        static / "mathjax",
+        ignore=lambda folder, names: [
+            n
+            for n in names
+            if Path(folder) == MATHJAX and n.endswith(".js") and n != "tex-chtml.js"
+        ],
+    )
 
 
 def strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def run_jupyter_book(stage: Path, output: Path) -> None:
-    """HTML with warnings as errors; on failure, print the warnings and stop."""
+def run_jupyter_book(stage: Path, output: Path, builder: str = "html") -> None:
+    """Build with warnings as errors; on failure, print the warnings and stop."""
     if output.exists():
         shutil.rmtree(output)
+    jb = Path(sys.executable).parent / "jupyter-book"
     command = [
-        sys.executable,
-        "-m",
-        "jupyter_book",
+        str(jb),
         "build",
         str(stage),
         "--path-output",
@@ -140,13 +205,12 @@ def run_jupyter_book(stage: Path, output: Path) -> None:
         "--keep-going",
         "--all",
         "-q",
+        "--builder",
+        builder,
     ]
-    jb = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-    if jb:
-        command = [jb, *command[3:]]
     completed = subprocess.run(command, capture_output=True, text=True)
     log = completed.stdout + completed.stderr
-    (output.parent / "jupyter-book.log").write_text(log)
+    (output.parent / f"jupyter-book-{builder}.log").write_text(log)
     if completed.returncode != 0:
         problems = [
             strip_ansi(line).replace(f"{stage}/", "")
@@ -155,6 +219,32 @@ def run_jupyter_book(stage: Path, output: Path) -> None:
         ]
         shown = "\n".join(problems[:40]) or log[-4000:]
         raise BuildError(f"jupyter-book failed (exit {completed.returncode}):\n{shown}")
+
+
+def print_pdf(singlehtml_index: Path, pdf: Path) -> None:
+    """The whole book as one PDF, printed by headless Chromium from the single-page build."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise BuildError(
+            "chromium is needed for the PDF; install Debian's chromium (make book does)"
+        )
+    with tempfile.TemporaryDirectory() as profile:
+        completed = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                "--virtual-time-budget=20000",
+                f"--print-to-pdf={pdf}",
+                singlehtml_index.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if completed.returncode != 0 or not pdf.exists() or pdf.stat().st_size < 10_000:
+        raise BuildError(f"printing the PDF failed:\n{completed.stderr[-2000:]}")
 
 
 def publish(new_html: Path, final_html: Path) -> None:
@@ -175,9 +265,10 @@ def build(root: Path = PROJECT_ROOT, out: Path | None = None) -> Path:
     print("Checking _toc.yml and the data files ...", flush=True)
     files = check_toc(root)
     load_all()
-    results_dir = out / "results"
-    if results_dir.exists():
-        shutil.rmtree(results_dir)
+    results_dir, tables_dir = out / "results", out / "tables"
+    for folder in (results_dir, tables_dir):
+        if folder.exists():
+            shutil.rmtree(folder)
     executed: dict[Path, Path] = {}
     for source in files:
         if source.suffix != ".ipynb":
@@ -188,13 +279,16 @@ def build(root: Path = PROJECT_ROOT, out: Path | None = None) -> Path:
         print(f"  done      {source.relative_to(root)} ({seconds:.1f} s)", flush=True)
         executed[source] = target
     stage = out / "stage"
-    stage_book(root, files, executed, stage)
+    stage_book(root, files, executed, stage, tables_dir)
     print("Building HTML with jupyter-book (execution off, warnings are errors) ...", flush=True)
     scratch = out / "jb"
     run_jupyter_book(stage, scratch)
-    chapters = [f.stem for f in files]
-    results = merge_results(results_dir, chapters)
     html = scratch / "_build" / "html"
+    print("Printing the PDF (single-page build, headless Chromium) ...", flush=True)
+    run_jupyter_book(stage, out / "jb-single", "singlehtml")
+    print_pdf(out / "jb-single" / "_build" / "singlehtml" / "index.html", html / PDF_NAME)
+    shutil.rmtree(out / "jb-single")
+    results = merge_results(results_dir, [f.stem for f in files])
     results.to_csv(out / "results.csv", index=False)
     results.to_csv(html / "results.csv", index=False)
     publish(html, out / "html")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cmac.paths import use_data_dir
+from cmac import render
+from cmac.paths import build_dir, use_data_dir
 from cmac.plots import set_style
 from cmac.results import ResultsRecord
 
@@ -16,4 +17,8 @@ def start_chapter(name: str, data_dir: str = "", results_dir: str = "") -> Resul
     """
     set_style()
     use_data_dir(data_dir)
-    return ResultsRecord(name, Path(results_dir)) if results_dir else ResultsRecord(name)
+    if results_dir:
+        render.tables_dir = Path(results_dir)
+        return ResultsRecord(name, Path(results_dir))
+    render.tables_dir = build_dir() / "tables"
+    return ResultsRecord(name)

@@ -1,0 +1,126 @@
+"""Every page of the built book, loaded in a real browser from a local server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import site_pages
+
+pytestmark = pytest.mark.browser
+PAGES = site_pages() or ["intro.html"]
+
+
+@dataclass
+class PageVisit:
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+
+def visit(browser, url: str, origin: str):  # noqa: ANN001, ANN201
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    record = PageVisit()
+    page.on(
+        "console", lambda m: record.console_errors.append(m.text) if m.type == "error" else None
+    )
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith((origin, "data:", "blob:"))
+            else record.outside_requests.append(r.url)
+        ),
+    )
+    page.on("requestfailed", lambda r: record.failed_requests.append(f"{r.url} ({r.failure})"))
+    page.on(
+        "response",
+        lambda r: (
+            record.failed_requests.append(f"{r.url} ({r.status})") if r.status >= 400 else None
+        ),
+    )
+    page.goto(url, wait_until="networkidle")
+    return page, record
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path) -> None:
+    page, record = visit(browser, base_url + path, base_url)
+    try:
+        assert record.console_errors == []
+        assert record.outside_requests == []
+        assert record.failed_requests == []
+        broken = page.evaluate(
+            "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+            ".map(i => i.src)"
+        )
+        assert broken == []
+        assert page.locator(".book-version").count() == 1
+        if path.startswith("chapters/"):
+            assert page.locator(".cite-this").count() == 1
+            assert "@incollection" in page.locator(".cite-this").text_content()
+        page.screenshot(path=str(screenshots / (path.replace("/", "__") + ".png")), full_page=True)
+    finally:
+        page.close()
+
+
+def test_search_finds_brush_cutters_offline(browser, base_url: str) -> None:
+    page, record = visit(browser, base_url + "search.html?q=brush+cutter", base_url)
+    try:
+        page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+        hits = page.locator("#search-results ul.search li").count()
+        assert hits >= 1
+        assert record.outside_requests == []
+    finally:
+        page.close()
+
+
+def test_internal_links_are_not_broken(base_url: str) -> None:
+    linkchecker = shutil.which("linkchecker")
+    assert linkchecker, "linkchecker is not installed (it is in requirements.txt)"
+    completed = subprocess.run(
+        [
+            linkchecker,
+            "--no-status",
+            "--no-warnings",
+            "--recursion-level=3",
+            base_url + "index.html",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    summary = re.search(
+        r"(\d+) links? in (\d+) URLs? checked\..*?(\d+) errors? found", completed.stdout, re.DOTALL
+    )
+    assert summary, completed.stdout[-2000:] + completed.stderr[-2000:]
+    print(
+        f"linkchecker: {summary.group(1)} links in {summary.group(2)} URLs, "
+        f"{summary.group(3)} errors"
+    )
+    assert int(summary.group(3)) == 0, completed.stdout[-4000:]
+    assert completed.returncode == 0
+
+
+def test_pdf_holds_the_whole_book(site: Path) -> None:
+    pdf = site / "cmac-study-book.pdf"
+    assert pdf.exists()
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for title in [
+        "About this book",
+        "Trends and breaks",
+        "Finds per km",
+        "Data appendix",
+        "References",
+        "Table 5.3",
+    ]:
+        assert title in text, title
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert int(re.search(r"Pages:\s+(\d+)", pages.stdout).group(1)) >= 30
