@@ -262,5 +262,5 @@ def test_build_stops_before_any_chapter_runs(
     err = capsys.readouterr().err
     assert "BUILD FAILED" in err
     assert "clearance_2000_2012.csv, row 3 (line 4), column 'ap_mines'" in err
-    assert not (tmp_path / "build" / "executed").exists()
+    assert not list((tmp_path / "build").glob("cache/*/*.ipynb"))
     assert not (tmp_path / "build" / "html").exists()

@@ -9,16 +9,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from cmac.build import (
-    BuildError,
-    check_toc,
-    execute_chapter,
-    hide_injected_parameters,
-    publish,
-    run_jupyter_book,
-    toc_entries,
-)
+from cmac.execute import BuildError, execute_chapter, hide_injected_parameters
 from cmac.paths import PROJECT_ROOT
+from cmac.site import check_toc, publish, run_jupyter_book, toc_entries
 
 
 def make_book(root: Path, toc: str, notebooks: list[str]) -> Path:

@@ -11,7 +11,6 @@ import nbformat
 import pytest
 import yaml
 
-from cmac.build import set_footer
 from cmac.citation import (
     BookInfo,
     BookVersion,
@@ -23,6 +22,7 @@ from cmac.citation import (
     version_footer,
 )
 from cmac.paths import PROJECT_ROOT
+from cmac.site import set_footer
 
 
 def test_citation_cff_is_valid() -> None:

@@ -80,6 +80,6 @@ def test_results_record_rejects_non_finite(tmp_path: Path) -> None:
 def test_merge_results_in_book_order(tmp_path: Path) -> None:
     for chapter in ["b", "a"]:
         ResultsRecord(chapter, out_dir=tmp_path, glue=lambda k, v: None).add("k", 1, "u", "d")
-    merged = merge_results(tmp_path, ["intro", "a", "b"])
+    merged = merge_results([tmp_path / f"{name}.json" for name in ["intro", "a", "b"]])
     assert merged["chapter"].tolist() == ["a", "b"]
     assert list(merged.columns) == ["chapter", "key", "value", "unit", "description"]

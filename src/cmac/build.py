@@ -1,313 +1,324 @@
-"""Build the book: validate data, execute chapters with papermill, then run jupyter-book.
+"""Build the book: check inputs, run changed chapters in parallel, then HTML and PDF.
 
-Usage: ``python -m cmac.build`` (``make book`` calls it). The HTML is built in a scratch
-folder and moved to ``_build/html`` only when every step has passed; any failure exits
-non-zero and names the chapter and cell, or the data file, row and column.
+Usage: ``python -m cmac.build [--jobs N] [--set CHAPTER.NAME=VALUE ...]`` (``make book``).
+
+- A chapter runs again only when its fingerprint changes (notebook, data files it read,
+  ``src/``, pinned requirements, parameters, chapters it needs); otherwise its cached run is
+  reused. The build says which chapters ran, which were reused, and why.
+- Independent chapters run at the same time, at most ``--jobs`` at once; a chapter whose
+  notebook metadata lists ``cmac.needs`` waits for those chapters.
+- Every chapter runs in a scratch folder that replaces its cached run only on success; the
+  HTML and PDF are built in scratch folders and published only when every step has passed.
+- Any failure exits non-zero and names the chapter and cell, the data file, row and column,
+  or the parameter. With nothing changed, nothing runs and no kernel starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
-import re
 import shutil
-import subprocess
+import signal
 import sys
-import tempfile
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
-import nbformat
-import yaml
-
-from cmac.citation import (
-    add_cite_box,
-    book_info,
-    book_version,
-    cite_box,
-    page_title,
-    version_footer,
-)
-from cmac.data import DataError, load_all
+from cmac import cache
+from cmac.execute import BuildError, ChapterRun, run_in_folder
 from cmac.paths import PROJECT_ROOT, build_dir
-from cmac.results import merge_results
+from cmac.site import PDF_NAME, check_toc
 
-INJECTED_TAG = "injected-parameters"
-PDF_NAME = "cmac-study-book.pdf"
-BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
-MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+BOOK_SOURCES = [
+    "_config.yml",
+    "_toc.yml",
+    "references.bib",
+    "intro.md",
+    "references.md",
+    "package-lock.json",
 ]
 
 
-class BuildError(RuntimeError):
-    """A build step failed; the message says which chapter, cell or file."""
+@dataclass
+class Chapter:
+    source: Path
+    needs: list[str]
+    parameters: dict[str, object]
+
+    @property
+    def name(self) -> str:
+        return self.source.stem
 
 
-def toc_entries(toc_path: Path) -> list[str]:
-    """Every file named in _toc.yml (root first), without suffix, in book order."""
-    toc = yaml.safe_load(toc_path.read_text())
-    entries = [toc["root"]]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                entries.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return entries
-
-
-def resolve_entry(root: Path, entry: str) -> Path:
-    for suffix in (".ipynb", ".md"):
-        path = root / f"{entry}{suffix}"
-        if path.exists():
-            return path
-    raise BuildError(f"_toc.yml names '{entry}', but there is no {entry}.ipynb or {entry}.md")
+def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
+    """The book's notebooks with their needs and any parameters set on the command line."""
+    chapters = {
+        f.stem: Chapter(f, cache.chapter_needs(f), {}) for f in files if f.suffix == ".ipynb"
+    }
+    for text in assignments:
+        try:
+            name, parameter, value = cache.parse_assignment(text)
+            if name not in chapters:
+                raise cache.ParameterNameError(
+                    f"'{text}': no chapter '{name}' (chapters: {', '.join(chapters)})"
+                )
+            cache.check_parameters(chapters[name].source, {parameter: value})
+        except cache.ParameterNameError as exc:
+            raise BuildError(str(exc)) from None
+        chapters[name].parameters[parameter] = value
+    for chapter in chapters.values():
+        for need in chapter.needs:
+            if need not in chapters:
+                raise BuildError(f"chapter {chapter.name} needs '{need}', which is not in the book")
+    check_no_cycle(chapters)
+    return list(chapters.values())
 
 
-def check_toc(root: Path) -> list[Path]:
-    """The book's source files in order; every notebook in chapters/ must be listed."""
-    files = [resolve_entry(root, e) for e in toc_entries(root / "_toc.yml")]
-    listed = {p.resolve() for p in files}
-    for notebook in sorted((root / "chapters").glob("*.ipynb")):
-        if notebook.resolve() not in listed:
-            raise BuildError(f"{notebook.relative_to(root)} is not listed in _toc.yml")
-    return files
+def check_no_cycle(chapters: dict[str, Chapter]) -> None:
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise BuildError("chapters need each other in a circle: " + " -> ".join((*path, name)))
+        if name not in done:
+            for need in chapters[name].needs:
+                visit(need, (*path, name))
+            done.add(name)
+
+    for name in chapters:
+        visit(name, ())
 
 
-def hide_injected_parameters(notebook_path: Path) -> None:
-    """Readers never see papermill's injected cell: tag it for removal from the page."""
-    notebook = nbformat.read(notebook_path, as_version=4)
-    for cell in notebook.cells:
-        tags = cell.get("metadata", {}).get("tags", [])
-        if INJECTED_TAG in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    nbformat.write(notebook, notebook_path)
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
-def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -> float:
-    """Run one notebook with papermill into target; returns seconds taken."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
+    """Everything the published site depends on besides the chapters' own runs."""
+    from cmac.citation import git_commit
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    try:
-        papermill.execute_notebook(
-            str(source),
-            str(target),
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(source.parent),
-            progress_bar=False,
-            log_output=False,
+    digest = hashlib.sha256(json.dumps(chapter_digests, sort_keys=True).encode())
+    for name in BOOK_SOURCES:
+        digest.update(cache.file_digest(root / name).encode())
+    for folder, pattern in [("_static", "*"), ("data", "*.csv"), ("src", "*.py")]:
+        digest.update(cache.tree_digest(root / folder, pattern).encode())
+    digest.update(git_commit(root).encode())
+    return digest.hexdigest()
+
+
+class Builder:
+    def __init__(self, root: Path, out: Path, jobs: int, assignments: list[str]) -> None:
+        self.root, self.out, self.jobs = root, out, jobs
+        self.cache_dir = out / "cache"
+        self.files = check_toc(root)
+        self.chapters = read_chapters(self.files, assignments)
+        self.digests: dict[str, str] = {}
+
+    def run_dir(self, chapter: Chapter) -> Path:
+        return self.cache_dir / chapter.name
+
+    def current(self, chapter: Chapter) -> cache.Fingerprint:
+        previous = cache.load_state(self.run_dir(chapter))
+        reads = previous.reads if previous else []
+        needed = {n: self.digests[n] for n in chapter.needs}
+        return cache.fingerprint(chapter.source, self.root, chapter.parameters, needed, reads)
+
+    def stale_reason(self, chapter: Chapter) -> str | None:
+        """Why the chapter must run, or None when its cached run is still good."""
+        previous = cache.load_state(self.run_dir(chapter))
+        notebook = self.run_dir(chapter) / chapter.source.name
+        if previous is None or not notebook.exists():
+            return "no cached run"
+        changed = self.current(chapter).changes_from(previous)
+        return (
+            ", ".join(c.replace("data:", "data file ") for c in changed) + " changed"
+            if changed
+            else None
         )
-    except PapermillExecutionError as exc:
-        last_line = str(exc.evalue).strip().splitlines()[-1] if exc.evalue else ""
-        raise BuildError(
-            f"chapter {source.stem}: cell {exc.cell_index + 1} (execution {exc.exec_count}) "
-            f"raised {exc.ename}: {exc.evalue}"
-            + (f"\n  ({last_line})" if last_line and last_line not in str(exc.evalue) else "")
-            + f"\n  executed copy with the traceback: {target}"
-        ) from None
-    hide_injected_parameters(target)
-    return time.perf_counter() - started
 
-
-def stage_book(
-    root: Path,
-    files: list[Path],
-    executed: dict[Path, Path],
-    stage: Path,
-    tables: Path | None = None,
-) -> None:
-    """Lay out the book source with executed notebooks in place of the stored ones.
-
-    The staged copy also gets what only a built book has: the version in every page footer,
-    a 'Cite this chapter' box on every page, the data files and MathJax under _static.
-    """
-    if stage.exists():
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True)
-    for name in BOOK_FILES:
-        shutil.copy2(root / name, stage / name)
-    version = book_version(root)
-    set_footer(stage / "_config.yml", version_footer(version))
-    info = book_info(root / "_config.yml")
-    for source in files:
-        target = stage / source.relative_to(root)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(executed.get(source, source), target)
-        page = source.relative_to(root).with_suffix(".html").as_posix()
-        add_cite_box(target, cite_box(info, page_title(source), page, version))
-    stage_static(root, stage, tables)
-
-
-def set_footer(config_path: Path, footer: str) -> None:
-    config = yaml.safe_load(config_path.read_text())
-    config.setdefault("html", {})["extra_footer"] = footer
-    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-
-
-def stage_static(root: Path, stage: Path, tables: Path | None = None) -> None:
-    """Static files served by the book itself: ours, the data files, the tables as CSV
-    (written by the chapters), and MathJax."""
-    static = stage / "_static"
-    shutil.copytree(root / "_static", static)
-    if tables is not None and tables.exists():
-        shutil.copytree(tables, static / "tables")
-    (static / "data").mkdir()
-    for csv in sorted((root / "data").glob("*.csv")):
-        shutil.copy2(csv, static / "data" / csv.name)
-    if not (MATHJAX / "tex-chtml.js").exists():
-        raise BuildError(f"MathJax is missing ({MATHJAX}); run 'npm ci' (make book does)")
-    shutil.copytree(
-        MATHJAX,
-        static / "mathjax",
-        ignore=lambda folder, names: [
-            n
-            for n in names
-            if Path(folder) == MATHJAX and n.endswith(".js") and n != "tex-chtml.js"
-        ],
-    )
-
-
-def strip_ansi(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
-def run_jupyter_book(stage: Path, output: Path, builder: str = "html") -> None:
-    """Build with warnings as errors; on failure, print the warnings and stop."""
-    if output.exists():
-        shutil.rmtree(output)
-    jb = Path(sys.executable).parent / "jupyter-book"
-    command = [
-        str(jb),
-        "build",
-        str(stage),
-        "--path-output",
-        str(output),
-        "-W",
-        "--keep-going",
-        "--all",
-        "-q",
-        "--builder",
-        builder,
-    ]
-    completed = subprocess.run(command, capture_output=True, text=True)
-    log = completed.stdout + completed.stderr
-    (output.parent / f"jupyter-book-{builder}.log").write_text(log)
-    if completed.returncode != 0:
-        problems = [
-            strip_ansi(line).replace(f"{stage}/", "")
-            for line in log.splitlines()
-            if "WARNING" in line or "ERROR" in line
-        ]
-        shown = "\n".join(problems[:40]) or log[-4000:]
-        raise BuildError(f"jupyter-book failed (exit {completed.returncode}):\n{shown}")
-
-
-def print_pdf(singlehtml_index: Path, pdf: Path) -> None:
-    """The whole book as one PDF, printed by headless Chromium from the single-page build."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        raise BuildError(
-            "chromium is needed for the PDF; install Debian's chromium (make book does)"
+    def execute(self) -> tuple[list[str], list[str]]:
+        """Run what is stale, in dependency order, in parallel; returns (ran, reused)."""
+        for folder in self.cache_dir.glob("*.running"):
+            shutil.rmtree(folder)  # left by an interrupted build
+        pending = {c.name: c for c in self.chapters}
+        running: dict[Future[ChapterRun], Chapter] = {}
+        ran, reused, failure = [], [], None
+        pool = ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=get_context("spawn"), initializer=os.setsid
         )
-    with tempfile.TemporaryDirectory() as profile:
-        completed = subprocess.run(
-            [
-                chromium,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
-                "--virtual-time-budget=20000",
-                f"--print-to-pdf={pdf}",
-                singlehtml_index.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
+        try:
+            while pending or running:
+                self.submit_ready(pool, pending, running, reused, failure)
+                if not running:
+                    if failure or not pending:
+                        break
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    chapter = running.pop(future)
+                    try:
+                        result = future.result()
+                    except Exception as exc:  # noqa: BLE001 - reported with the chapter's name
+                        failure = failure or exc
+                        print(f"  FAILED  {chapter.name}", flush=True)
+                        continue
+                    self.finish(chapter, result)
+                    ran.append(chapter.name)
+                    print(f"  done    {chapter.name} ({result.seconds:.1f} s)", flush=True)
+        except BaseException:
+            stop_workers(pool)  # each worker leads a process group with its kernels
+            raise
+        pool.shutdown()
+        if failure:
+            raise failure if isinstance(failure, BuildError) else BuildError(str(failure))
+        return ran, reused
+
+    def submit_ready(
+        self,
+        pool: ProcessPoolExecutor,
+        pending: dict[str, Chapter],
+        running: dict[Future[ChapterRun], Chapter],
+        reused: list[str],
+        failure: BaseException | None,
+    ) -> None:
+        """Start every pending chapter whose needs are done; reuse those still current."""
+        for name, chapter in list(pending.items()):
+            busy = {c.name for c in running.values()}
+            if failure or any(n in pending or n in busy for n in chapter.needs):
+                continue
+            reason = self.stale_reason(chapter)
+            if reason is None:
+                del pending[name]
+                self.digests[name] = self.current(chapter).digest
+                reused.append(name)
+                print(f"  reused  {name} (unchanged)", flush=True)
+                continue
+            if len(running) >= self.jobs:
+                continue
+            del pending[name]
+            print(f"  start   {name} ({reason})", flush=True)
+            scratch = self.cache_dir / f"{name}.running"
+            future = pool.submit(run_in_folder, chapter.source, scratch, chapter.parameters)
+            running[future] = chapter
+
+    def finish(self, chapter: Chapter, result: ChapterRun) -> None:
+        scratch = self.cache_dir / f"{chapter.name}.running"
+        needed = {n: self.digests[n] for n in chapter.needs}
+        state = cache.fingerprint(
+            chapter.source, self.root, chapter.parameters, needed, result.reads
         )
-    if completed.returncode != 0 or not pdf.exists() or pdf.stat().st_size < 10_000:
-        raise BuildError(f"printing the PDF failed:\n{completed.stderr[-2000:]}")
+        cache.save_state(scratch, state)
+        cache.replace_dir(scratch, self.run_dir(chapter))
+        self.digests[chapter.name] = state.digest
+
+    def publish_site(self) -> None:
+        from cmac.results import merge_results
+        from cmac.site import print_pdf, publish, run_jupyter_book, stage_book
+
+        executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
+        tables = [self.run_dir(c) / "tables" for c in self.chapters]
+        stage = self.out / "stage"
+        stage_book(self.root, self.files, executed, stage, tables)
+        print(
+            "Building HTML with jupyter-book (execution off, warnings are errors) ...", flush=True
+        )
+        run_jupyter_book(stage, self.out / "jb")
+        html = self.out / "jb" / "_build" / "html"
+        print("Printing the PDF (single-page build, headless Chromium) ...", flush=True)
+        run_jupyter_book(stage, self.out / "jb-single", "singlehtml")
+        print_pdf(self.out / "jb-single" / "_build" / "singlehtml" / "index.html", html / PDF_NAME)
+        shutil.rmtree(self.out / "jb-single")
+        results = merge_results(
+            [self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters]
+        )
+        results.to_csv(html / "results.csv", index=False)
+        (html / ".book-fingerprint").write_text(book_fingerprint(self.root, self.digests))
+        publish(html, self.out / "html")
+        shutil.rmtree(self.out / "jb")
+        results.to_csv(self.out / "results.csv", index=False)
+
+    def site_is_current(self) -> bool:
+        stamp = self.out / "html" / ".book-fingerprint"
+        return stamp.exists() and stamp.read_text() == book_fingerprint(self.root, self.digests)
 
 
-def publish(new_html: Path, final_html: Path) -> None:
-    """Swap the new book in; the previous one stays until the new one is complete."""
-    old = final_html.with_name(final_html.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final_html.exists():
-        final_html.rename(old)
-    new_html.rename(final_html)
-    if old.exists():
-        shutil.rmtree(old)
+def validate_data_if_changed(builder: Builder) -> None:
+    """Validate every data file before any chapter runs (skipped when none has changed)."""
+    stamp = builder.out / "cache" / "data.sha256"
+    digest = cache.tree_digest(builder.root / "data", "*.csv")
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    from cmac.data import load_all
+
+    load_all()
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
 
 
-def build(root: Path = PROJECT_ROOT, out: Path | None = None) -> Path:
+def build(
+    root: Path = PROJECT_ROOT,
+    out: Path | None = None,
+    jobs: int | None = None,
+    assignments: list[str] | None = None,
+) -> Path:
     out = out or build_dir()
     os.environ["CMAC_BUILD_DIR"] = str(out)
-    print("Checking _toc.yml and the data files ...", flush=True)
-    files = check_toc(root)
-    load_all()
-    results_dir, tables_dir = out / "results", out / "tables"
-    for folder in (results_dir, tables_dir):
-        if folder.exists():
-            shutil.rmtree(folder)
-    executed: dict[Path, Path] = {}
-    for source in files:
-        if source.suffix != ".ipynb":
-            continue
-        target = out / "executed" / source.relative_to(root)
-        print(f"  executing {source.relative_to(root)} ...", flush=True)
-        seconds = execute_chapter(source, target, parameters={})
-        print(f"  done      {source.relative_to(root)} ({seconds:.1f} s)", flush=True)
-        executed[source] = target
-    stage = out / "stage"
-    stage_book(root, files, executed, stage, tables_dir)
-    print("Building HTML with jupyter-book (execution off, warnings are errors) ...", flush=True)
-    scratch = out / "jb"
-    run_jupyter_book(stage, scratch)
-    html = scratch / "_build" / "html"
-    print("Printing the PDF (single-page build, headless Chromium) ...", flush=True)
-    run_jupyter_book(stage, out / "jb-single", "singlehtml")
-    print_pdf(out / "jb-single" / "_build" / "singlehtml" / "index.html", html / PDF_NAME)
-    shutil.rmtree(out / "jb-single")
-    results = merge_results(results_dir, [f.stem for f in files])
-    results.to_csv(out / "results.csv", index=False)
-    results.to_csv(html / "results.csv", index=False)
-    publish(html, out / "html")
-    shutil.rmtree(scratch)
+    print("Checking _toc.yml, parameters and data files ...", flush=True)
+    builder = Builder(root, out, jobs or os.cpu_count() or 1, assignments or [])
+    validate_data_if_changed(builder)
+    print(f"Chapters (up to {builder.jobs} at once):", flush=True)
+    ran, reused = builder.execute()
+    print(
+        f"Ran {len(ran)}: {', '.join(ran) or 'none'}; reused {len(reused)}: "
+        f"{', '.join(reused) or 'none'}",
+        flush=True,
+    )
+    if builder.site_is_current():
+        print("The published book is already up to date: nothing to rebuild.", flush=True)
+    else:
+        builder.publish_site()
     return out / "html" / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="build folder (default _build)")
+    parser.add_argument("--jobs", type=int, default=None, help="chapters at once (default: cores)")
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="CHAPTER.NAME=VALUE",
+        help="a chapter parameter (repeatable)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        index = build(out=args.out)
-    except (BuildError, DataError) as exc:
+        index = build(out=args.out, jobs=args.jobs, assignments=args.assignments)
+    except KeyboardInterrupt:
+        print(
+            "\nBUILD INTERRUPTED: nothing was published; the previous book is unchanged.",
+            file=sys.stderr,
+        )
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure ends the same way, named
+        if type(exc).__name__ not in {"BuildError", "DataError", "ParameterError"}:
+            raise
         print(f"\nBUILD FAILED: {exc}", file=sys.stderr)
-        print("The previous book, if any, was left as it was.", file=sys.stderr)
+        print("Nothing was published; the previous book, if any, is unchanged.", file=sys.stderr)
         return 1
-    print(f"\nBook built in {time.perf_counter() - started:.0f} s: {index}")
+    print(f"\nBook built in {time.perf_counter() - started:.1f} s: {index}")
     return 0
 
 

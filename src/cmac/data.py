@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -509,10 +510,19 @@ def load(name: str) -> pd.DataFrame:
         dataset = DATASETS[name]
     except KeyError:
         raise KeyError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}") from None
+    record_read(dataset.path())
     frame = read_validated(dataset.path(), dataset.schema)
     for check in dataset.extra_checks:
         check(frame, dataset.path())
     return frame
+
+
+def record_read(path: Path) -> None:
+    """Note a data file read by this run, for the build's dependency tracking."""
+    reads_file = os.environ.get("CMAC_READS_FILE")
+    if reads_file:
+        with open(reads_file, "a", encoding="utf-8") as handle:
+            handle.write(f"{Path(path).resolve()}\n")
 
 
 def load_all() -> dict[str, pd.DataFrame]:

@@ -72,13 +72,13 @@ class ResultsRecord:
         self.add(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt)
 
 
-def merge_results(results_dir: Path, chapters: list[str]) -> pd.DataFrame:
-    """All chapters' records in book order, one row per number."""
-    frames = []
-    for chapter in chapters:
-        path = results_dir / f"{chapter}.json"
-        if path.exists():
-            frames.append(pd.DataFrame(json.loads(path.read_text()), columns=RESULT_COLUMNS))
+def merge_results(files: list[Path]) -> pd.DataFrame:
+    """The chapters' records, in the order given, one row per number."""
+    frames = [
+        pd.DataFrame(json.loads(path.read_text()), columns=RESULT_COLUMNS)
+        for path in files
+        if path.exists()
+    ]
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     return pd.concat(frames, ignore_index=True)

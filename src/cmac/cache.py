@@ -1,0 +1,161 @@
+"""Content fingerprints that decide whether a chapter must run again.
+
+A chapter's fingerprint covers everything that can change its output: the notebook, the data
+files it read last time, the ``src/`` package, the pinned requirements, its parameters, and
+the fingerprints of the chapters it needs. Timestamps play no part. Only light modules are
+imported here, so a rebuild with nothing changed stays fast.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOCK_FILES = ["requirements.txt", "package-lock.json"]
+READS_FILE = "reads.txt"
+STATE_FILE = "fingerprint.json"
+
+
+class ParameterNameError(ValueError):
+    """A parameter given for a chapter is not one of its parameters."""
+
+
+def file_digest(path: Path) -> str:
+    if not path.exists():
+        return "missing"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree_digest(root: Path, pattern: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob(pattern)):
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def read_notebook_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def chapter_needs(notebook: Path) -> list[str]:
+    """Chapters this one needs first (notebook metadata ``cmac.needs``)."""
+    return list(read_notebook_json(notebook).get("metadata", {}).get("cmac", {}).get("needs", []))
+
+
+def parameter_names(notebook: Path) -> list[str]:
+    """Names assigned in the cell tagged ``parameters``."""
+    for cell in read_notebook_json(notebook)["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            return [
+                target.id
+                for node in ast.parse(source).body
+                if isinstance(node, ast.Assign)
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            ]
+    return []
+
+
+def parse_assignment(text: str) -> tuple[str, str, object]:
+    """``chapter.name=value`` from the command line; the value as a Python literal if it is one."""
+    if "=" not in text or "." not in text.split("=", 1)[0]:
+        raise ParameterNameError(f"'{text}': write CHAPTER.NAME=VALUE")
+    target, raw = text.split("=", 1)
+    chapter, name = target.rsplit(".", 1)
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return chapter, name, value
+
+
+def check_parameters(notebook: Path, parameters: dict[str, object]) -> None:
+    known = parameter_names(notebook)
+    for name in parameters:
+        if name not in known:
+            raise ParameterNameError(
+                f"parameter '{name}' is not a parameter of {notebook.stem} "
+                f"(it has: {', '.join(known)})"
+            )
+
+
+@dataclass
+class Fingerprint:
+    """The parts of a chapter's fingerprint, so a rerun can say what changed."""
+
+    parts: dict[str, str]
+    reads: list[str] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.parts, sort_keys=True).encode()).hexdigest()
+
+    def changes_from(self, old: Fingerprint | None) -> list[str]:
+        if old is None:
+            return ["no cached run"]
+        return [name for name in self.parts if old.parts.get(name) != self.parts[name]]
+
+
+def fingerprint(
+    notebook: Path,
+    root: Path,
+    parameters: dict[str, object],
+    needed: dict[str, str],
+    reads: list[str],
+) -> Fingerprint:
+    parts = {
+        "notebook": file_digest(notebook),
+        "src": tree_digest(root / "src", "*.py"),
+        "requirements": hashlib.sha256(
+            "".join(file_digest(root / name) for name in LOCK_FILES).encode()
+        ).hexdigest(),
+        "parameters": hashlib.sha256(
+            json.dumps(parameters, sort_keys=True, default=str).encode()
+        ).hexdigest(),
+        "needs": hashlib.sha256(json.dumps(needed, sort_keys=True).encode()).hexdigest(),
+    }
+    for path in reads:
+        parts[f"data:{Path(path).name}"] = file_digest(Path(path))
+    return Fingerprint(parts, reads)
+
+
+def load_state(cache_dir: Path) -> Fingerprint | None:
+    path = cache_dir / STATE_FILE
+    if not path.exists():
+        return None
+    state = json.loads(path.read_text())
+    return Fingerprint(state["parts"], state["reads"])
+
+
+def save_state(cache_dir: Path, state: Fingerprint) -> None:
+    (cache_dir / STATE_FILE).write_text(
+        json.dumps({"parts": state.parts, "reads": state.reads}, indent=1, sort_keys=True)
+    )
+
+
+def recorded_reads(run_dir: Path) -> list[str]:
+    """Data files a run read, as recorded by the loaders."""
+    path = run_dir / READS_FILE
+    if not path.exists():
+        return []
+    return sorted({line for line in path.read_text().splitlines() if line})
+
+
+def replace_dir(new: Path, target: Path) -> None:
+    """Move ``new`` to ``target``, the old one kept until the new one is in place."""
+    old = target.with_name(target.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)

@@ -1,0 +1,74 @@
+"""Run one chapter with papermill, in its own folder, recording the data files it reads."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmac.cache import READS_FILE, recorded_reads
+
+INJECTED_TAG = "injected-parameters"
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which chapter, cell, file or parameter."""
+
+
+def hide_injected_parameters(notebook_path: Path) -> None:
+    """Readers never see papermill's injected cell: tag it for removal from the page."""
+    import nbformat
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if INJECTED_TAG in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(notebook, notebook_path)
+
+
+def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -> float:
+    """Run one notebook with papermill into target; returns seconds taken."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(source),
+            str(target),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(source.parent),
+            progress_bar=False,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        raise BuildError(
+            f"chapter {source.stem}: cell {exc.cell_index + 1} (execution {exc.exec_count}) "
+            f"raised {exc.ename}: {exc.evalue}\n  executed copy with the traceback: {target}"
+        ) from None
+    hide_injected_parameters(target)
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    name: str
+    seconds: float
+    reads: list[str]
+
+
+def run_in_folder(source: Path, run_dir: Path, parameters: dict[str, object]) -> ChapterRun:
+    """Execute a chapter with its outputs (notebook, results, tables) kept inside ``run_dir``.
+
+    Meant for a worker process: it points this process's build folder at ``run_dir``, so the
+    kernel it starts writes there, and asks the loaders to list the data files they read.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["CMAC_BUILD_DIR"] = str(run_dir)
+    os.environ["CMAC_READS_FILE"] = str(run_dir / READS_FILE)
+    seconds = execute_chapter(source, run_dir / source.name, parameters)
+    return ChapterRun(source.stem, seconds, recorded_reads(run_dir))

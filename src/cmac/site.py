@@ -1,0 +1,201 @@
+"""Lay out the executed book, build its HTML and PDF, and publish it in one step."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from cmac.cache import replace_dir
+from cmac.citation import (
+    add_cite_box,
+    book_info,
+    book_version,
+    cite_box,
+    page_title,
+    version_footer,
+)
+from cmac.execute import BuildError
+from cmac.paths import PROJECT_ROOT
+
+PDF_NAME = "cmac-study-book.pdf"
+BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
+MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def toc_entries(toc_path: Path) -> list[str]:
+    """Every file named in _toc.yml (root first), without suffix, in book order."""
+    toc = yaml.safe_load(toc_path.read_text())
+    entries = [toc["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                entries.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return entries
+
+
+def resolve_entry(root: Path, entry: str) -> Path:
+    for suffix in (".ipynb", ".md"):
+        path = root / f"{entry}{suffix}"
+        if path.exists():
+            return path
+    raise BuildError(f"_toc.yml names '{entry}', but there is no {entry}.ipynb or {entry}.md")
+
+
+def check_toc(root: Path) -> list[Path]:
+    """The book's source files in order; every notebook in chapters/ must be listed."""
+    files = [resolve_entry(root, e) for e in toc_entries(root / "_toc.yml")]
+    listed = {p.resolve() for p in files}
+    for notebook in sorted((root / "chapters").glob("*.ipynb")):
+        if notebook.resolve() not in listed:
+            raise BuildError(f"{notebook.relative_to(root)} is not listed in _toc.yml")
+    return files
+
+
+def stage_book(
+    root: Path,
+    files: list[Path],
+    executed: dict[Path, Path],
+    stage: Path,
+    tables: list[Path] | None = None,
+) -> None:
+    """Lay out the book source with executed notebooks in place of the stored ones.
+
+    The staged copy also gets what only a built book has: the version in every page footer,
+    a 'Cite this chapter' box on every page, the data files and MathJax under _static.
+    """
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    for name in BOOK_FILES:
+        shutil.copy2(root / name, stage / name)
+    version = book_version(root)
+    set_footer(stage / "_config.yml", version_footer(version))
+    info = book_info(root / "_config.yml")
+    for source in files:
+        target = stage / source.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(executed.get(source, source), target)
+        page = source.relative_to(root).with_suffix(".html").as_posix()
+        add_cite_box(target, cite_box(info, page_title(source), page, version))
+    stage_static(root, stage, tables)
+
+
+def set_footer(config_path: Path, footer: str) -> None:
+    config = yaml.safe_load(config_path.read_text())
+    config.setdefault("html", {})["extra_footer"] = footer
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+
+
+def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> None:
+    """Static files served by the book itself: ours, the data files, the tables as CSV
+    (written by the chapters), and MathJax."""
+    static = stage / "_static"
+    shutil.copytree(root / "_static", static)
+    (static / "tables").mkdir()
+    for folder in tables or []:
+        for csv in sorted(folder.glob("*.csv")):
+            shutil.copy2(csv, static / "tables" / csv.name)
+    (static / "data").mkdir()
+    for csv in sorted((root / "data").glob("*.csv")):
+        shutil.copy2(csv, static / "data" / csv.name)
+    if not (MATHJAX / "tex-chtml.js").exists():
+        raise BuildError(f"MathJax is missing ({MATHJAX}); run 'npm ci' (make book does)")
+    shutil.copytree(
+        MATHJAX,
+        static / "mathjax",
+        ignore=lambda folder, names: [
+            n
+            for n in names
+            if Path(folder) == MATHJAX and n.endswith(".js") and n != "tex-chtml.js"
+        ],
+    )
+
+
+def strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def run_jupyter_book(stage: Path, output: Path, builder: str = "html") -> None:
+    """Build with warnings as errors; on failure, print the warnings and stop."""
+    if output.exists():
+        shutil.rmtree(output)
+    jb = Path(sys.executable).parent / "jupyter-book"
+    command = [
+        str(jb),
+        "build",
+        str(stage),
+        "--path-output",
+        str(output),
+        "-W",
+        "--keep-going",
+        "--all",
+        "-q",
+        "--builder",
+        builder,
+    ]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    log = completed.stdout + completed.stderr
+    (output.parent / f"jupyter-book-{builder}.log").write_text(log)
+    if completed.returncode != 0:
+        problems = [
+            strip_ansi(line).replace(f"{stage}/", "")
+            for line in log.splitlines()
+            if "WARNING" in line or "ERROR" in line
+        ]
+        shown = "\n".join(problems[:40]) or log[-4000:]
+        raise BuildError(f"jupyter-book failed (exit {completed.returncode}):\n{shown}")
+
+
+def print_pdf(singlehtml_index: Path, pdf: Path) -> None:
+    """The whole book as one PDF, printed by headless Chromium from the single-page build."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise BuildError(
+            "chromium is needed for the PDF; install Debian's chromium (make book does)"
+        )
+    with tempfile.TemporaryDirectory() as profile:
+        completed = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                "--virtual-time-budget=20000",
+                f"--print-to-pdf={pdf}",
+                singlehtml_index.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if completed.returncode != 0 or not pdf.exists() or pdf.stat().st_size < 10_000:
+        raise BuildError(f"printing the PDF failed:\n{completed.stderr[-2000:]}")
+
+
+def publish(new_html: Path, final_html: Path) -> None:
+    """Swap the new book in; the previous one stays until the new one is complete."""
+    replace_dir(new_html, final_html)
