@@ -86,7 +86,7 @@ def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) 
         execute_chapter(source, tmp_path / "out" / "bad.ipynb", {"divisor": 0})
     message = str(caught.value)
     assert "chapter 07-demo" in message
-    assert "cell 3" in message  # the injected cell is cell 2
+    assert "cell 2 (result = 10 / divisor)" in message  # counted without the injected cell
     assert "ZeroDivisionError" in message
 
 

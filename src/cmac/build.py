@@ -292,6 +292,7 @@ def build(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="build folder (default _build)")
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=None, help="chapters at once (default: cores)")
     parser.add_argument(
         "--set",
@@ -305,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        index = build(out=args.out, jobs=args.jobs, assignments=args.assignments)
+        index = build(args.root, args.out, args.jobs, args.assignments)
     except KeyboardInterrupt:
         print(
             "\nBUILD INTERRUPTED: nothing was published; the previous book is unchanged.",

@@ -10,6 +10,8 @@ from pathlib import Path
 from cmac.cache import READS_FILE, recorded_reads
 
 INJECTED_TAG = "injected-parameters"
+# Kernels on loopback warn that TCP is unencrypted; that is noise in a local build.
+KERNEL_OPTIONS = {"extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
 
 
 class BuildError(RuntimeError):
@@ -46,12 +48,28 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
             log_output=False,
         )
     except PapermillExecutionError as exc:
+        number, first_line = source_cell(target, exc.cell_index)
         raise BuildError(
-            f"chapter {source.stem}: cell {exc.cell_index + 1} (execution {exc.exec_count}) "
-            f"raised {exc.ename}: {exc.evalue}\n  executed copy with the traceback: {target}"
+            f"chapter {source.stem}: cell {number} ({first_line}) raised {exc.ename}: "
+            f"{exc.evalue}\n  executed copy with the traceback: {target}"
         ) from None
     hide_injected_parameters(target)
     return time.perf_counter() - started
+
+
+def source_cell(executed: Path, index: int) -> tuple[int, str]:
+    """The failing cell's number in the stored notebook (papermill's injected cell aside)
+    and its first line, so a reader can find it."""
+    import nbformat
+
+    cells = [  # papermill puts a banner cell on top of a failed notebook
+        c
+        for c in nbformat.read(executed, as_version=4).cells
+        if "papermill-error-cell-tag" not in c.get("metadata", {}).get("tags", [])
+    ]
+    injected = sum(INJECTED_TAG in c.get("metadata", {}).get("tags", []) for c in cells[:index])
+    lines = cells[index].source.strip().splitlines()
+    return index + 1 - injected, (lines[0][:60] if lines else "empty cell")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from cmac import models
+from cmac.execute import KERNEL_OPTIONS
 from cmac.paths import PROJECT_ROOT
 
 MODELS_CHAPTER = PROJECT_ROOT / "chapters" / "05-trends-and-breaks.ipynb"
@@ -71,6 +72,7 @@ def run_grid(
             kernel_name="python3",
             cwd=str(notebook.parent),
             progress_bar=False,
+            **KERNEL_OPTIONS,
         )
         results = read_results(run_dir / f"{notebook.stem}.json")
         rows.append(

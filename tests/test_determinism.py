@@ -1,0 +1,72 @@
+"""Two runs of the same chapter give the same numbers, tables, figures and outputs."""
+
+from __future__ import annotations
+
+import base64
+import struct
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cmac.execute import run_in_folder
+from cmac.paths import PROJECT_ROOT
+
+CHAPTERS = ["02-emergency-phase", "05-trends-and-breaks"]
+
+
+def normalised(notebook_path: Path) -> list[dict]:
+    """Cells with their outputs, without papermill's timings and run metadata."""
+    notebook = nbformat.read(notebook_path, as_version=4)
+    cells = []
+    for cell in notebook.cells:
+        metadata = {k: v for k, v in cell.metadata.items() if k not in {"papermill", "execution"}}
+        cells.append(
+            {"source": cell.source, "metadata": metadata, "outputs": cell.get("outputs", [])}
+        )
+    return cells
+
+
+def png_text_keys(png: bytes) -> list[str]:
+    keys, position = [], 8
+    while position < len(png):
+        length, kind = struct.unpack(">I4s", png[position : position + 8])
+        if kind in (b"tEXt", b"iTXt", b"zTXt"):
+            keys.append(png[position + 8 : position + 8 + length].split(b"\0")[0].decode())
+        position += 12 + length
+    return keys
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_two_runs_are_identical(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = PROJECT_ROOT / "chapters" / f"{name}.ipynb"
+    for run in ("first", "second"):
+        monkeypatch.setenv("CMAC_BUILD_DIR", str(tmp_path / run))  # restored after the test
+        run_in_folder(source, tmp_path / run, {})
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert (first / "results" / f"{name}.json").read_text() == (
+        second / "results" / f"{name}.json"
+    ).read_text()
+    tables = sorted(p.name for p in (first / "tables").glob("*.csv"))
+    assert tables
+    for table in tables:
+        assert (first / "tables" / table).read_bytes() == (second / "tables" / table).read_bytes()
+    cells = normalised(first / f"{name}.ipynb")
+    assert cells == normalised(second / f"{name}.ipynb")
+    stderr = [o for c in cells for o in c["outputs"] if o.get("name") == "stderr"]
+    assert stderr == []  # a warning in a chapter is a bug to fix, not output to show
+
+
+def test_figures_carry_no_timestamps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMAC_BUILD_DIR", str(tmp_path))
+    run_in_folder(PROJECT_ROOT / "chapters" / "02-emergency-phase.ipynb", tmp_path, {})
+    notebook = nbformat.read(tmp_path / "02-emergency-phase.ipynb", as_version=4)
+    images = [
+        base64.b64decode(o["data"]["image/png"])
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
+    assert images
+    for image in images:
+        assert not {"Creation Time", "date:create", "date:modify"} & set(png_text_keys(image))

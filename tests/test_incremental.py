@@ -1,0 +1,206 @@
+"""The build's caching, scheduling and failure handling, on a small book made for the test."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from cmac.build import Builder, main
+from cmac.execute import BuildError
+
+
+def chapter(path: Path, code: str, needs: list[str] | None = None, x: int = 1) -> None:
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell(f"# {path.stem}"),
+            new_code_cell(f"x = {x}", metadata={"tags": ["parameters"]}),
+            new_code_cell(code),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "language": "python",
+        "display_name": "Python 3",
+    }
+    if needs:
+        notebook.metadata["cmac"] = {"needs": needs}
+    nbformat.write(notebook, path)
+
+
+STAMP = (
+    "import json, os, pathlib, time\n"
+    "out = pathlib.Path(os.environ['CMAC_BUILD_DIR'], 'results')\n"
+    "out.mkdir(parents=True, exist_ok=True)\n"
+    "start = time.time(); time.sleep({sleep})\n"
+    "rows = [{{'key': 'start', 'value': start}}, {{'key': 'end', 'value': time.time()}},"
+    " {{'key': 'x', 'value': x}}]\n"
+    "(out / '{name}.json').write_text(json.dumps(rows))\n"
+)
+
+
+@pytest.fixture
+def small_book(tmp_path: Path, data_copy: Path) -> Path:
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01-a\n"
+        "  - file: chapters/02-b\n  - file: chapters/03-c\n"
+    )
+    (root / "intro.md").write_text("# Intro\n")
+    chapter(
+        root / "chapters" / "01-a.ipynb",
+        "from cmac.data import load\nload('uxo_lao_workshops')\n"
+        + STAMP.format(sleep=0, name="01-a"),
+    )
+    chapter(root / "chapters" / "02-b.ipynb", STAMP.format(sleep=0, name="02-b"))
+    chapter(root / "chapters" / "03-c.ipynb", STAMP.format(sleep=0, name="03-c"), ["01-a"])
+    return root
+
+
+def run(root: Path, out: Path, jobs: int = 2, assignments: list[str] | None = None):
+    builder = Builder(root, out, jobs, assignments or [])
+    return builder, builder.execute()
+
+
+def stamps(out: Path, name: str) -> dict[str, float]:
+    rows = json.loads((out / "cache" / name / "results" / f"{name}.json").read_text())
+    return {row["key"]: row["value"] for row in rows}
+
+
+def test_nothing_changed_reuses_every_chapter(small_book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _, (ran, reused) = run(small_book, out)
+    assert sorted(ran) == ["01-a", "02-b", "03-c"] and reused == []
+    started = time.perf_counter()
+    _, (ran, reused) = run(small_book, out)
+    assert ran == [] and sorted(reused) == ["01-a", "02-b", "03-c"]
+    assert time.perf_counter() - started < 3
+
+
+def test_data_change_reruns_only_the_reader_and_its_dependants(
+    small_book: Path, tmp_path: Path, data_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    run(small_book, out)
+    csv = data_copy / "uxo_lao_workshops.csv"
+    csv.write_text(csv.read_text().replace("Training programmes", "Training programs"))
+    capsys.readouterr()
+    _, (ran, reused) = run(small_book, out)
+    assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]
+    log = capsys.readouterr().out
+    assert "start   01-a (data file uxo_lao_workshops.csv changed)" in log
+    assert "start   03-c (needs changed)" in log
+
+
+def test_timestamps_alone_change_nothing(small_book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(small_book, out)
+    for path in small_book.rglob("*.ipynb"):
+        path.touch()
+    _, (ran, _) = run(small_book, out)
+    assert ran == []
+
+
+def test_a_chapter_waits_for_the_one_it_needs(small_book: Path, tmp_path: Path) -> None:
+    chapter(small_book / "chapters" / "01-a.ipynb", STAMP.format(sleep=2, name="01-a"))
+    out = tmp_path / "out"
+    run(small_book, out, jobs=3)
+    assert stamps(out, "03-c")["start"] >= stamps(out, "01-a")["end"]
+
+
+def test_independent_chapters_run_at_the_same_time(small_book: Path, tmp_path: Path) -> None:
+    for name in ["01-a", "02-b"]:
+        chapter(small_book / "chapters" / f"{name}.ipynb", STAMP.format(sleep=3, name=name))
+    out = tmp_path / "out"
+    run(small_book, out, jobs=2)
+    a, b = stamps(out, "01-a"), stamps(out, "02-b")
+    assert a["start"] < b["end"] and b["start"] < a["end"]  # the runs overlap
+
+
+def test_parameters_are_checked_and_change_the_fingerprint(
+    small_book: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    run(small_book, out)
+    _, (ran, _) = run(small_book, out, assignments=["02-b.x=5"])
+    assert ran == ["02-b"]
+    assert stamps(out, "02-b")["x"] == 5
+    with pytest.raises(BuildError, match="parameter 'y' is not a parameter of 02-b"):
+        run(small_book, out, assignments=["02-b.y=5"])
+    with pytest.raises(BuildError, match="no chapter '09-z'"):
+        run(small_book, out, assignments=["09-z.x=5"])
+
+
+def test_failed_chapter_keeps_its_last_good_run(small_book: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(small_book, out)
+    good = (out / "cache" / "02-b" / "02-b.ipynb").read_bytes()
+    chapter(small_book / "chapters" / "02-b.ipynb", "raise ValueError('broken on purpose')")
+    with pytest.raises(BuildError) as caught:
+        run(small_book, out)
+    assert "chapter 02-b: cell 3 (raise ValueError('broken on purpose'))" in str(caught.value)
+    assert "broken on purpose" in str(caught.value)
+    assert (out / "cache" / "02-b" / "02-b.ipynb").read_bytes() == good
+
+
+def test_circular_needs_are_refused(small_book: Path, tmp_path: Path) -> None:
+    chapter(small_book / "chapters" / "01-a.ipynb", "pass", ["03-c"])
+    with pytest.raises(BuildError, match="in a circle"):
+        run(small_book, tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        (["--set", "02-b.nope=1"], "parameter 'nope' is not a parameter of 02-b"),
+        (["--set", "02-b"], "write CHAPTER.NAME=VALUE"),
+    ],
+)
+def test_main_names_the_bad_parameter(
+    small_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], arguments, words
+) -> None:
+    code = main(["--root", str(small_book), "--out", str(tmp_path / "out"), *arguments])
+    assert code == 1
+    assert words in capsys.readouterr().err
+    assert not (tmp_path / "out" / "html").exists()
+
+
+def test_main_names_a_missing_toc_file(
+    small_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.move(small_book / "chapters" / "02-b.ipynb", tmp_path / "02-b.ipynb")
+    assert main(["--root", str(small_book), "--out", str(tmp_path / "out")]) == 1
+    assert "_toc.yml names 'chapters/02-b', but there is no" in capsys.readouterr().err
+
+
+def test_interrupted_build_publishes_nothing(small_book: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    chapter(small_book / "chapters" / "02-b.ipynb", STAMP.format(sleep=60, name="02-b"))
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cmac.build", "--root", str(small_book), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
+    deadline = time.time() + 60
+    while not (out / "cache" / "02-b.running").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)  # let the kernel start
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "BUILD INTERRUPTED" in err
+    assert not (out / "html").exists()
+    assert not (out / "cache" / "02-b").exists()  # only its scratch folder, never published
