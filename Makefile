@@ -10,7 +10,7 @@ NODE_READY := node_modules/.ready
 SYSTEM_READY := $(VENV)/.system-ready
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: book test lint check-book kernel clean
+.PHONY: book book-offline test lint check-book bench kernel clean
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ $(SYSTEM_READY): | $(READY)
 
 book: $(READY) $(NODE_READY) $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.build
+
+# The same build with the network cut (loopback only), to prove it needs nothing from outside.
+book-offline: $(READY) $(NODE_READY) $(SYSTEM_READY)
+	unshare --net bash -c 'ip link set lo up && $(RUN) $(BIN)/python -m cmac.build'
+
+# Cold build, no-change rebuild, one edited chapter, and jupyter-book's own execution.
+bench: $(READY) $(NODE_READY) $(SYSTEM_READY)
+	$(RUN) $(BIN)/python -m cmac.bench
 
 lint: $(READY)
 	$(BIN)/ruff check src tests chapters

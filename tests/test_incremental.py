@@ -94,7 +94,7 @@ def test_data_change_reruns_only_the_reader_and_its_dependants(
     _, (ran, reused) = run(small_book, out)
     assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]
     log = capsys.readouterr().out
-    assert "start   01-a (data file uxo_lao_workshops.csv changed)" in log
+    assert "start   01-a (uxo_lao_workshops.csv changed)" in log
     assert "start   03-c (needs changed)" in log
 
 

@@ -23,7 +23,13 @@ import shutil
 import signal
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -139,11 +145,7 @@ class Builder:
         if previous is None or not notebook.exists():
             return "no cached run"
         changed = self.current(chapter).changes_from(previous)
-        return (
-            ", ".join(c.replace("data:", "data file ") for c in changed) + " changed"
-            if changed
-            else None
-        )
+        return ", ".join(c.removeprefix("file:") for c in changed) + " changed" if changed else None
 
     def execute(self) -> tuple[list[str], list[str]]:
         """Run what is stale, in dependency order, in parallel; returns (ran, reused)."""
@@ -228,14 +230,23 @@ class Builder:
         tables = [self.run_dir(c) / "tables" for c in self.chapters]
         stage = self.out / "stage"
         stage_book(self.root, self.files, executed, stage, tables)
-        print(
-            "Building HTML with jupyter-book (execution off, warnings are errors) ...", flush=True
-        )
-        run_jupyter_book(stage, self.out / "jb")
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=2) as builds:  # HTML and the PDF's single page
+            html_build = builds.submit(run_jupyter_book, stage, self.out / "jb")
+            single_build = builds.submit(
+                run_jupyter_book, stage, self.out / "jb-single", "singlehtml"
+            )
+            html_build.result()
+            single_build.result()
         html = self.out / "jb" / "_build" / "html"
-        print("Printing the PDF (single-page build, headless Chromium) ...", flush=True)
-        run_jupyter_book(stage, self.out / "jb-single", "singlehtml")
+        print(
+            f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
+            "(execution off, warnings are errors)",
+            flush=True,
+        )
+        started = time.perf_counter()
         print_pdf(self.out / "jb-single" / "_build" / "singlehtml" / "index.html", html / PDF_NAME)
+        print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
         shutil.rmtree(self.out / "jb-single")
         results = merge_results(
             [self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters]

@@ -123,7 +123,7 @@ def fingerprint(
         "needs": hashlib.sha256(json.dumps(needed, sort_keys=True).encode()).hexdigest(),
     }
     for path in reads:
-        parts[f"data:{Path(path).name}"] = file_digest(Path(path))
+        parts[f"file:{Path(path).name}"] = file_digest(Path(path))
     return Fingerprint(parts, reads)
 
 

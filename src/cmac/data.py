@@ -518,7 +518,8 @@ def load(name: str) -> pd.DataFrame:
 
 
 def record_read(path: Path) -> None:
-    """Note a data file read by this run, for the build's dependency tracking."""
+    """Note a file read by this run (a data file, or a notebook another chapter runs), for the
+    build's dependency tracking."""
     reads_file = os.environ.get("CMAC_READS_FILE")
     if reads_file:
         with open(reads_file, "a", encoding="utf-8") as handle:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import pandas as pd
 
 from cmac import models
+from cmac.data import record_read
 from cmac.execute import KERNEL_OPTIONS
 from cmac.paths import PROJECT_ROOT
 
@@ -50,40 +54,55 @@ def read_results(path: Path) -> dict[str, object]:
     return {row["key"]: row["value"] for row in json.loads(path.read_text())}
 
 
+def run_one(notebook: Path, run_dir: Path, parameters: dict[str, object]) -> dict[str, object]:
+    """One papermill run of the chapter; its results record as a dict."""
+    import papermill
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(notebook),
+        str(run_dir / notebook.name),
+        parameters={**parameters, "results_dir": str(run_dir)},
+        kernel_name="python3",
+        cwd=str(notebook.parent),
+        progress_bar=False,
+        **KERNEL_OPTIONS,
+    )
+    return read_results(run_dir / f"{notebook.stem}.json")
+
+
 def run_grid(
     out_dir: Path,
     grid: list[tuple[str, dict[str, object]]] = GRID,
     common: dict[str, object] | None = None,
     notebook: Path = MODELS_CHAPTER,
     keys: list[str] | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
-    """One papermill run of ``notebook`` per grid row; one row of its results per run."""
-    import papermill
-
-    rows = []
-    for number, (label, changes) in enumerate(grid, start=1):
-        run_dir = out_dir / f"run-{number:02d}"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        parameters = {**(common or {}), **changes, "results_dir": str(run_dir)}
-        papermill.execute_notebook(
-            str(notebook),
-            str(run_dir / notebook.name),
-            parameters=parameters,
-            kernel_name="python3",
-            cwd=str(notebook.parent),
-            progress_bar=False,
-            **KERNEL_OPTIONS,
-        )
-        results = read_results(run_dir / f"{notebook.stem}.json")
-        rows.append(
+    """One papermill run of ``notebook`` per grid row, several at once; a row per run."""
+    record_read(notebook)  # this chapter's output depends on that notebook's content
+    context = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context) as pool:
+        futures = [
+            pool.submit(
+                run_one, notebook, out_dir / f"run-{number:02d}", {**(common or {}), **changes}
+            )
+            for number, (_, changes) in enumerate(grid, start=1)
+        ]
+        results = [future.result() for future in futures]
+    return pd.DataFrame(
+        [
             {
                 "run": number,
                 "label": label,
                 "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "none",
-                **{key: results.get(key) for key in (keys or KEYS)},
+                **{key: result.get(key) for key in (keys or KEYS)},
             }
-        )
-    return pd.DataFrame(rows)
+            for number, ((label, changes), result) in enumerate(
+                zip(grid, results, strict=True), start=1
+            )
+        ]
+    )
 
 
 def ci_text(row: pd.Series, key: str) -> str:
