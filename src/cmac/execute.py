@@ -10,8 +10,9 @@ from pathlib import Path
 from cmac.cache import READS_FILE, recorded_reads
 
 INJECTED_TAG = "injected-parameters"
-# Kernels on loopback warn that TCP is unencrypted; that is noise in a local build.
-KERNEL_OPTIONS = {"extra_arguments": ["--IPKernelApp.log_level=ERROR"]}
+# The kernel's own log (TCP on loopback is unencrypted; an interrupt at shutdown) is noise in
+# a build; errors in a chapter's cells still reach its outputs and stop the build.
+KERNEL_OPTIONS = {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}
 
 
 class BuildError(RuntimeError):
@@ -46,6 +47,7 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
             cwd=str(source.parent),
             progress_bar=False,
             log_output=False,
+            **KERNEL_OPTIONS,
         )
     except PapermillExecutionError as exc:
         number, first_line = source_cell(target, exc.cell_index)
