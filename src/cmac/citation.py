@@ -28,22 +28,17 @@ class BookVersion:
         return f"{self.release} ({self.commit})"
 
 
+def git_output(root: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", *arguments], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def git_commit(root: Path) -> str:
+    """Short commit, marked '+modified' when tracked files differ from it."""
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        commit = git_output(root, "rev-parse", "--short", "HEAD")
+        dirty = git_output(root, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("+modified" if dirty else "")

@@ -26,8 +26,8 @@ from cmac.paths import PROJECT_ROOT
 PDF_NAME = "cmac-study-book.pdf"
 BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
 MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
-CHROMIUM_FLAGS = [
-    "--headless",
+# Chromium without a screen or network: no first-run, sync or update traffic.
+CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -36,6 +36,7 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
 
 
 def toc_entries(toc_path: Path) -> list[str]:

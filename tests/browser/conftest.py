@@ -13,16 +13,7 @@ from pathlib import Path
 import pytest
 
 from cmac.paths import build_dir
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from cmac.site import CHROMIUM_ARGS
 
 
 def site_dir() -> Path:
