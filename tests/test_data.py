@@ -17,6 +17,14 @@ EXPECTED_ROWS = {
     "south_south_calendar": 25,
     "uxo_lao_workshops": 6,
     "text_figures": 33,
+    "casualties_monitor": 18,
+    "casualties_press": 21,
+    "casualties_cumulative_since_1979": 13,
+    "national_clearance": 28,
+    "national_clearance_cumulative": 11,
+    "cmac_other_figures": 13,
+    "remaining_contamination": 18,
+    "article5_deadlines": 5,
 }
 
 

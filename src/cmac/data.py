@@ -94,6 +94,24 @@ def month(meaning: str) -> pa.Column:
     return col("str", "YYYY-MM", meaning, pa.Check.str_matches(MONTH_PATTERN))
 
 
+def optional_count(meaning: str) -> pa.Column:
+    return col("Int64", "count", meaning, pa.Check.ge(0), nullable=True)
+
+
+def printed(meaning: str) -> pa.Column:
+    """A figure kept exactly as the source prints it ('>32', '~1700', '1.25M')."""
+    return col("str", "text", meaning, pa.Check.str_length(min_value=1), nullable=True)
+
+
+def quoted_source(source_column: str) -> dict[str, pa.Column]:
+    """Every external row names its source, its address (where one was seen) and the quote."""
+    return {
+        source_column: label("Source of the figure"),
+        "url": label("Address of the source, where one was seen", nullable=True),
+        "quote": label("The source's exact words"),
+    }
+
+
 def label(meaning: str, allowed: list[str] | None = None, nullable: bool = False) -> pa.Column:
     checks = [pa.Check.isin(allowed)] if allowed else [pa.Check.str_length(min_value=1)]
     return col("str", "text", meaning, checks, nullable=nullable)
@@ -212,6 +230,7 @@ def check_source_ids(frame: pd.DataFrame, path: Path) -> None:
 # --- the registry -------------------------------------------------------------------------
 
 JICA = "JICA report (Komukai), "
+EXTERNAL = "Copied unchanged from shared/external/ (see its README): "
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
@@ -378,6 +397,136 @@ DATASETS: dict[str, Dataset] = {
                     "country": label("Host country", ["Cambodia", "Laos"]),
                 },
                 "uxo_lao_workshops",
+            ),
+        ),
+        Dataset(
+            "casualties_monitor",
+            "National mine/ERW casualties per year, Landmine Monitor, 1998–2017",
+            EXTERNAL + "casualties_monitor.csv (Landmine & Cluster Munition Monitor reports); "
+            "2000 and 2004 are missing.",
+            schema(
+                {
+                    "year": col(
+                        "int64", "year", "Calendar year", pa.Check.in_range(1979, 2030), unique=True
+                    ),
+                    "casualties_total": count("People killed or injured"),
+                    "killed": optional_count("People killed"),
+                    "injured": optional_count("People injured"),
+                    **quoted_source("report"),
+                },
+                "casualties_monitor",
+            ),
+        ),
+        Dataset(
+            "casualties_press",
+            "National casualties from CMAA/CMVIS figures quoted by the press, 1979–2024",
+            EXTERNAL + "casualties_press.csv. Several years have conflicting reports; all are "
+            "kept.",
+            schema(
+                {
+                    "year": col("int64", "year", "Calendar year", pa.Check.in_range(1979, 2030)),
+                    "casualties_total": count("People killed or injured"),
+                    "killed": optional_count("People killed"),
+                    "injured_incl_amputated": optional_count(
+                        "People injured, amputations included"
+                    ),
+                    **quoted_source("source"),
+                },
+                "casualties_press",
+            ),
+        ),
+        Dataset(
+            "casualties_cumulative_since_1979",
+            "Cumulative national casualties since 1979, 2009–2024",
+            EXTERNAL + "casualties_cumulative_since_1979.csv.",
+            schema(
+                {
+                    "as_of": label("Date of the count, as printed (YYYY-MM)"),
+                    "cumulative_total": count("People killed or injured since 1979"),
+                    "cumulative_killed": optional_count("People killed since 1979"),
+                    "cumulative_injured": optional_count("People injured since 1979"),
+                    "url": label("Address of the source", nullable=True),
+                    "quote": label("The source's words"),
+                },
+                "casualties_cumulative_since_1979",
+            ),
+        ),
+        Dataset(
+            "national_clearance",
+            "National area cleared or released per year (all operators), 1999–2024",
+            EXTERNAL + "national_clearance.csv. Definitions change between rows (clearance, "
+            "cancellation, release; armed forces in or out); figures kept as printed.",
+            schema(
+                {
+                    "year": label("Year or period, as printed"),
+                    "measure": label("What the figure counts, as the source words it"),
+                    "area_km2": printed("Area, km², as printed ('>' kept)"),
+                    "ap_mines": optional_count("Anti-personnel mines"),
+                    "at_mines": optional_count("Anti-tank mines"),
+                    "uxo_erw": optional_count("UXO or other ERW"),
+                    **quoted_source("source"),
+                },
+                "national_clearance",
+            ),
+        ),
+        Dataset(
+            "national_clearance_cumulative",
+            "National cumulative area and items since 1992",
+            EXTERNAL + "national_clearance_cumulative.csv; rounding and scope differ.",
+            schema(
+                {
+                    "period": label("Period covered, as printed"),
+                    "cum_area_km2": printed("Cumulative area, km², as printed"),
+                    "cum_ap_mines": printed("Cumulative anti-personnel mines, as printed"),
+                    "cum_at_mines": printed("Cumulative anti-tank mines, as printed"),
+                    "cum_erw": printed("Cumulative ERW, as printed"),
+                    **quoted_source("source"),
+                },
+                "national_clearance_cumulative",
+            ),
+        ),
+        Dataset(
+            "cmac_other_figures",
+            "CMAC's figures outside the JICA table (averages, later years, cumulative)",
+            EXTERNAL + "cmac_other_figures.csv.",
+            schema(
+                {
+                    "period": label("Period, as printed"),
+                    "measure": label("What the figure counts"),
+                    "area_km2": printed("Area, km², as printed"),
+                    "ap_mines": optional_count("Anti-personnel mines"),
+                    "at_mines": optional_count("Anti-tank mines"),
+                    "uxo": optional_count("UXO"),
+                    **quoted_source("source"),
+                },
+                "cmac_other_figures",
+            ),
+        ),
+        Dataset(
+            "remaining_contamination",
+            "Estimates of the remaining contaminated area",
+            EXTERNAL + "remaining_contamination.csv. Scopes differ (AP mines only, all mines, "
+            "mines plus cluster munitions and ERW): not one series.",
+            schema(
+                {
+                    "as_of": label("Date of the estimate, as printed"),
+                    "estimate_km2": label("Estimate, as printed, with its scope"),
+                    **quoted_source("source"),
+                },
+                "remaining_contamination",
+            ),
+        ),
+        Dataset(
+            "article5_deadlines",
+            "Cambodia's Ottawa Convention Article 5 clearance deadlines",
+            EXTERNAL + "article5_deadlines.csv.",
+            schema(
+                {
+                    "step": label("Step, as printed"),
+                    "deadline": label("Deadline, as printed"),
+                    **quoted_source("source"),
+                },
+                "article5_deadlines",
             ),
         ),
         Dataset(

@@ -1,0 +1,136 @@
+"""National figures beside CMAC's: one preferred value per year, chosen by a written rule.
+
+Casualties. Rule: a Landmine Monitor figure first; otherwise a CMAA/CMVIS (or Red Cross
+database) figure quoted by the press; otherwise anything else. Within the best kind of source
+for a year, the value most reports agree on; if none has a majority, the most recent report
+(later reports revised early years); then the first listed. Every report is kept; the others
+are marked as alternatives, never dropped.
+
+Clearance. Rule: only rows that count clearance of a single calendar year; a figure for all
+operators before one that leaves the armed forces out; within that, the most recent report;
+then the first listed. Release by survey (cancellation, reduction) is not clearance.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from cmac.tables import M2_PER_KM2
+
+SOURCE_KINDS = {1: "Landmine Monitor", 2: "CMAA/CMVIS via the press", 3: "other"}
+
+
+def source_rank(source: str) -> int:
+    if re.search(r"\bLM\d{4}\b|Monitor", source):
+        return 1
+    if re.search(r"CMAA|CMVIS|CRC|MIDP", source):
+        return 2
+    return 3
+
+
+def report_year(source: str) -> int:
+    """The latest year the source names (LM2009 -> 2009, '(c.2001)' -> 2001), 0 if none."""
+    years = [int(y) for y in re.findall(r"(?<!\d)(19[89]\d|20[0-3]\d)(?!\d)", source)]
+    return max(years, default=0)
+
+
+def casualty_reports(monitor: pd.DataFrame, press: pd.DataFrame) -> pd.DataFrame:
+    """Every yearly casualty report, from both files, in one frame."""
+    frames = [
+        monitor.rename(columns={"report": "source"}),
+        press.rename(columns={"injured_incl_amputated": "injured"}),
+    ]
+    reports = pd.concat(frames, ignore_index=True)[
+        ["year", "casualties_total", "killed", "injured", "source", "url", "quote"]
+    ]
+    reports["rank"] = reports["source"].map(source_rank)
+    reports["source_kind"] = reports["rank"].map(SOURCE_KINDS)
+    return reports
+
+
+def mark_preferred(reports: pd.DataFrame, value: str, order: list[str]) -> pd.DataFrame:
+    """One preferred row per year: the best rows by ``order``; among them the value most of
+    them give, else the most recent report; then the first listed."""
+    out = reports.reset_index(drop=True).copy()
+    out["report_year"] = out["source"].map(report_year)
+    out["preferred"] = False
+    for _, rows in out.groupby("year", sort=True):
+        best = rows.sort_values(
+            [*order, "report_year"], ascending=[True] * len(order) + [False], kind="stable"
+        )
+        top = best[(best[order] == best.iloc[0][order]).all(axis=1)]
+        counts = top[value].value_counts()
+        runner_up = counts.iloc[1] if len(counts) > 1 else 0
+        agreed = counts.index[0] if counts.iloc[0] > runner_up else None
+        chosen = top[top[value] == agreed] if agreed is not None else top
+        out.loc[chosen.index[0], "preferred"] = True
+    return out
+
+
+def preferred_casualties(reports: pd.DataFrame) -> pd.DataFrame:
+    return mark_preferred(reports, "casualties_total", ["rank"])
+
+
+def parse_printed(text: object) -> tuple[float | None, str]:
+    """A number as printed: ('>32') -> (32.0, 'more than'); ('~1700') -> (1700.0, 'about')."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return None, ""
+    match = re.fullmatch(r"\s*([>~]?)\s*([\d,]+(?:\.\d+)?)\s*", str(text))
+    if not match:
+        return None, "not a number"
+    qualifier = {">": "more than", "~": "about", "": "exact"}[match.group(1)]
+    return float(match.group(2).replace(",", "")), qualifier
+
+
+def clearance_kind(measure: str) -> str:
+    text = measure.lower()
+    if any(
+        word in text
+        for word in ["cancel", "reduc", "released", "item", "battle", "cluster", "plan"]
+    ):
+        return "other"
+    if "excl" in text:
+        return "clearance, armed forces excluded"
+    if "clear" in text or "demining" in text:
+        return "clearance"
+    return "other"
+
+
+def national_clearance_by_year(national: pd.DataFrame) -> pd.DataFrame:
+    """Single-year clearance rows with parsed areas, the preferred one per year marked."""
+    rows = national[national["year"].str.fullmatch(r"\d{4}")].copy()
+    rows["kind"] = rows["measure"].map(clearance_kind)
+    rows = rows[rows["kind"] != "other"]
+    parsed = rows["area_km2"].map(parse_printed)
+    rows["area"] = [p[0] for p in parsed]
+    rows["area_qualifier"] = [p[1] for p in parsed]
+    rows = rows[rows["area"].notna()]
+    rows["year"] = rows["year"].astype(int)
+    rows["kind_rank"] = (rows["kind"] != "clearance").astype(int)
+    return mark_preferred(rows, "area", ["kind_rank"])
+
+
+def cmac_against_national(
+    late: pd.DataFrame, early: pd.DataFrame, national: pd.DataFrame
+) -> pd.DataFrame:
+    """CMAC's area (JICA tables) beside the preferred national figure for the same year."""
+    cmac = pd.concat(
+        [
+            early[early["period"].str.fullmatch(r"\d{4}")].assign(
+                year=lambda f: f["period"].astype(int)
+            ),
+            late,
+        ]
+    )[["year", "area_m2"]]
+    preferred = national_clearance_by_year(national)
+    preferred = preferred[preferred["preferred"]]
+    both = cmac.merge(
+        preferred[["year", "area", "area_qualifier", "measure", "source"]], on="year", how="inner"
+    )
+    both["cmac_km2"] = both["area_m2"] / M2_PER_KM2
+    both["share"] = both["cmac_km2"] / both["area"]
+    # A '>' figure is a lower bound on the national total, so CMAC below it is below the total.
+    both["cmac_not_above_national"] = both["cmac_km2"] <= both["area"]
+    return both.drop(columns="area_m2").rename(columns={"area": "national_km2"})

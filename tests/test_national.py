@@ -1,0 +1,111 @@
+"""The preferred-series rules and the CMAC-within-national check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cmac import national
+from cmac.data import load
+
+
+@pytest.mark.parametrize(
+    ("source", "rank", "year"),
+    [
+        ("LM2009 / Monitor profile 2011", 1, 2011),
+        ("Monitor 2016 country report", 1, 2016),
+        ("CRC/HIB CMVIS report (c.2001) via Cambodia Daily", 2, 2001),
+        ("CMAA via Xinhua (The Star, 14 Mar 2024)", 2, 2024),
+        ("DPM Aun Pornmoniroth via Phnom Penh Post (Mar 2023)", 3, 2023),
+        ("government sources via WarpNews", 3, 0),
+    ],
+)
+def test_source_rank_and_report_year(source: str, rank: int, year: int) -> None:
+    assert national.source_rank(source) == rank
+    assert national.report_year(source) == year
+
+
+def reports(rows: list[tuple[int, int, str]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["year", "casualties_total", "source"])
+    frame["rank"] = frame["source"].map(national.source_rank)
+    return frame
+
+
+def test_rule_monitor_first_then_majority_then_latest() -> None:
+    marked = national.preferred_casualties(
+        reports(
+            [
+                (2000, 10, "CMAA via press (2001)"),
+                (2000, 12, "LM2001"),  # Monitor wins
+                (2001, 5, "CMAA (2002)"),
+                (2001, 7, "CMAA (2010)"),
+                (2001, 5, "CMVIS (2003)"),  # majority
+                (2002, 8, "CMAA (2003)"),
+                (2002, 9, "CMAA (2012)"),  # tie: latest
+            ]
+        )
+    )
+    chosen = marked[marked["preferred"]].set_index("year")["casualties_total"].to_dict()
+    assert chosen == {2000: 12, 2001: 5, 2002: 9}
+    assert len(marked) == 7  # alternatives are kept, never dropped
+    assert marked.groupby("year")["preferred"].sum().eq(1).all()
+
+
+def test_real_casualties_follow_the_rule() -> None:
+    marked = national.preferred_casualties(
+        national.casualty_reports(load("casualties_monitor"), load("casualties_press"))
+    )
+    chosen = marked[marked["preferred"]].set_index("year")["casualties_total"]
+    assert chosen[1996] == 4320  # the JICA report's figure, the most recent CMAA report
+    assert chosen[2008] == 269 and chosen[2009] == 244  # Monitor over the press
+    assert (marked["year"] == 1996).sum() == 4
+    assert chosen.index.is_unique
+
+
+@pytest.mark.parametrize(
+    ("printed", "value", "qualifier"),
+    [
+        (">32", 32.0, "more than"),
+        ("~1700", 1700.0, "about"),
+        ("1,823", 1823.0, "exact"),
+        ("11.9", 11.9, "exact"),
+        ("1.25M mines", None, "not a number"),
+        (None, None, ""),
+    ],
+)
+def test_parse_printed(printed: object, value: float | None, qualifier: str) -> None:
+    assert national.parse_printed(printed) == (value, qualifier)
+
+
+@pytest.mark.parametrize(
+    ("measure", "kind"),
+    [
+        ("cleared", "clearance"),
+        ("mined area clearance (incl. RCAF)", "clearance"),
+        ("mined area clearance (excl. RCAF)", "clearance, armed forces excluded"),
+        ("demining", "clearance"),
+        ("cancellation/reduction", "other"),
+        ("total released", "other"),
+        ("battle area clearance", "other"),
+    ],
+)
+def test_clearance_kind(measure: str, kind: str) -> None:
+    assert national.clearance_kind(measure) == kind
+
+
+def test_cmac_never_exceeds_national_clearance() -> None:
+    both = national.cmac_against_national(
+        load("clearance_2000_2012"), load("clearance_1992_1999"), load("national_clearance")
+    )
+    assert both["year"].tolist() == [1999, 2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008]
+    assert both["cmac_not_above_national"].all()
+    assert both.set_index("year").at[2007, "national_km2"] == pytest.approx(55.31)
+
+
+def test_check_flags_cmac_above_national() -> None:
+    late = load("clearance_2000_2012")
+    late.loc[late["year"] == 2003, "area_m2"] = 50_000_000
+    both = national.cmac_against_national(
+        late, load("clearance_1992_1999"), load("national_clearance")
+    ).set_index("year")
+    assert not both.at[2003, "cmac_not_above_national"]
