@@ -330,6 +330,13 @@ def f_statistics(y: np.ndarray, times: np.ndarray, candidates: list[int]) -> np.
     return out[:, 0] if y.ndim == 1 else out
 
 
+def chow_test(y: np.ndarray, times: np.ndarray, index: int) -> FTest:
+    """Exact Chow F test of a level and slope change starting at observation ``index``."""
+    f = float(f_statistics(np.asarray(y, dtype=float), times, [index])[0])
+    df_den = len(y) - 4
+    return FTest(f, 2, df_den, float(stats.f.sf(f, 2, df_den)))
+
+
 def sup_f_test(
     y: np.ndarray,
     times: np.ndarray,

@@ -134,3 +134,107 @@ def cmac_against_national(
     # A '>' figure is a lower bound on the national total, so CMAC below it is below the total.
     both["cmac_not_above_national"] = both["cmac_km2"] <= both["area"]
     return both.drop(columns="area_m2").rename(columns={"area": "national_km2"})
+
+
+def preferred_series(marked: pd.DataFrame, value: str) -> pd.Series:
+    """The preferred value per year, from rows marked by :func:`mark_preferred`."""
+    return marked[marked["preferred"]].set_index("year")[value].sort_index()
+
+
+def jica_average_1992_2004(
+    early: pd.DataFrame, late: pd.DataFrame, first_start: str = "1992-06"
+) -> dict[str, float]:
+    """CMAC's mean yearly area for 1992–2004 from the JICA tables, two ways."""
+    from cmac.tables import clearance_1992_2012
+
+    series = clearance_1992_2012(early, late, first_start)
+    years = series[series["start"] < 2005]
+    return {
+        "per_year_of_time": years["area_km2"].sum() / years["span_years"].sum(),
+        "per_table_row": years["area_km2"].mean(),
+        "total_km2": years["area_km2"].sum(),
+        "years": years["span_years"].sum(),
+    }
+
+
+def finish_year(rates: pd.Series, remaining_km2: float) -> float:
+    """When a run of yearly clearance rates (index: year) has cleared the remaining area:
+    the year plus the fraction of it needed; inf if the rates never get there."""
+    cleared = 0.0
+    for year, rate in rates.items():
+        if rate > 0 and cleared + rate >= remaining_km2:
+            return float(year) + (remaining_km2 - cleared) / rate
+        cleared += max(rate, 0.0)
+    return float("inf")
+
+
+def trend_rates(years: pd.Series, area_km2: pd.Series, future: range) -> pd.DataFrame:
+    """CMAC's linear trend of area cleared per year, extended to future years, with the 95 %
+    band of the fitted mean (the trend fitted in the models chapter, level scale)."""
+    import numpy as np
+
+    from cmac.models import fit_trend
+
+    fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=False).result
+    design = pd.DataFrame({"const": 1.0, "trend": [y - min(years) for y in future]})
+    frame = fit.get_prediction(design).summary_frame(alpha=0.05)
+    return pd.DataFrame(
+        {
+            "mean": frame["mean"].to_numpy(),
+            "low": frame["mean_ci_lower"].to_numpy(),
+            "high": frame["mean_ci_upper"].to_numpy(),
+        },
+        index=list(future),
+    )
+
+
+def deadline_dates(deadlines: pd.DataFrame) -> pd.DataFrame:
+    """Each step with the last date its text gives ('31 December 2019' over '1 January 2020')."""
+    dates = []
+    for text in deadlines["deadline"]:
+        found = re.findall(r"\d{1,2} [A-Z][a-z]+ \d{4}", text)
+        dates.append(pd.to_datetime(found[-1], format="mixed") if found else pd.NaT)
+    out = deadlines.assign(date=dates)[["step", "deadline", "date", "source"]]
+    short_step = out["step"].str.split(" (", regex=False).str[0]
+    out["label"] = out["date"].dt.strftime("%d %b %Y") + "\n" + short_step
+    return out
+
+
+def recent_national_rates(national: pd.DataFrame, since: int = 2014) -> pd.DataFrame:
+    """Yearly clearance rates the national figures support since ``since``: single years as
+    printed, partial years scaled to twelve months, multi-year totals divided by years."""
+    rows = []
+    for _, row in national.iterrows():
+        value, qualifier = parse_printed(row["area_km2"])
+        if (
+            value is None
+            or clearance_kind(row["measure"]) == "other"
+            and "plan" not in row["measure"]
+        ):
+            continue
+        period = str(row["year"])
+        span = re.fullmatch(r"(\d{4})-(\d{4})", period)
+        months = re.search(r"Jan-(\w{3})", period)
+        first = int(period[:4])
+        if first < since:
+            continue
+        if span:
+            years = int(span.group(2)) - int(span.group(1)) + 1
+            rate, basis = value / years, f"{period} total / {years}"
+        elif months:
+            month = pd.to_datetime(months.group(1), format="%b").month
+            rate, basis = value * 12 / month, f"{period} × 12/{month}"
+        else:
+            rate, basis = value, period
+        rows.append(
+            {
+                "period": period,
+                "measure": row["measure"],
+                "rate_km2": rate,
+                "qualifier": qualifier,
+                "basis": basis,
+                "source": row["source"],
+                "rank": source_rank(row["source"]),
+            }
+        )
+    return pd.DataFrame(rows)

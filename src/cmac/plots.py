@@ -396,3 +396,97 @@ def density_fits(
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def casualties_log(marked: pd.DataFrame, jica_1996: float) -> Figure:
+    """National casualties per year (log scale): the preferred series, the other reports, and
+    the JICA report's 1996 figure."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    chosen = marked[marked["preferred"]].sort_values("year")
+    others = marked[~marked["preferred"]]
+    for kind, rows in chosen.groupby("source_kind"):
+        ax.plot(rows["year"], rows["casualties_total"], "o", label=f"Preferred: {kind}", ms=6)
+    ax.plot(chosen["year"], chosen["casualties_total"], color="0.5", lw=1, zorder=1)
+    ax.scatter(
+        others["year"],
+        others["casualties_total"],
+        facecolors="none",
+        edgecolors="C3",
+        s=60,
+        label="Other reports (kept)",
+        zorder=3,
+    )
+    ax.scatter(
+        [1996], [jica_1996], marker="*", s=220, color="C4", zorder=4, label="JICA report, 1996"
+    )
+    log_axis(ax)
+    ax.set_ylabel("Casualties per year, log scale")
+    year_axis(ax, 1996, 2024, 4)
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def cmac_national_bars(both: pd.DataFrame) -> Figure:
+    """CMAC's area (JICA) beside the preferred national figure, with CMAC's share."""
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    years = both["year"].to_numpy()
+    ax.bar(
+        years - 0.2,
+        both["national_km2"],
+        width=0.4,
+        label="National (preferred figure)",
+        color="C7",
+    )
+    ax.bar(years + 0.2, both["cmac_km2"], width=0.4, label="CMAC (JICA report)", color="C0")
+    for year, top, share in zip(years, both["national_km2"], both["share"], strict=True):
+        ax.text(year, top + 1.5, f"{share:.0%}", ha="center", fontsize=8)
+    ax.set_xticks(years)
+    ax.set_ylabel("Area cleared, km²")
+    ax.legend(fontsize=9, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def deadlines_timeline(dates: pd.DataFrame, today: float) -> Figure:
+    """Article 5 deadlines on a time line, each extension a step further on."""
+    fig, ax = plt.subplots(figsize=(9, 2.6))
+    when = dates["date"].dt.year + (dates["date"].dt.dayofyear - 1) / 365.25
+    ax.plot(when, [0] * len(when), color="0.6", zorder=1)
+    ax.scatter(when, [0] * len(when), s=70, color="C0", zorder=2)
+    for i, (t, label) in enumerate(zip(when, dates["label"], strict=True)):
+        ax.annotate(
+            label,
+            (t, 0),
+            xytext=(0, 14 if i % 2 == 0 else -22),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
+    ax.axvline(today, color="C3", ls=":", lw=1)
+    ax.set_yticks([])
+    ax.set_ylim(-1, 1)
+    ax.set_xlim(1998, 2033)
+    ax.spines[["left", "right", "top"]].set_visible(False)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def clearance_paths(
+    paths: dict[str, pd.Series], remaining: dict[str, float], deadline: float
+) -> Figure:
+    """Cumulative area cleared under each scenario against the remaining area."""
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    for i, (label, cumulative) in enumerate(paths.items()):
+        ax.plot(cumulative.index, cumulative.to_numpy(), color=f"C{i}", lw=2, label=label)
+    first_year = next(iter(paths.values())).index[0]
+    for j, (label, value) in enumerate(remaining.items()):
+        ax.axhline(value, color="0.3", ls=["--", ":"][j % 2], lw=1)
+        ax.text(first_year, value, f" {label}", va="bottom", fontsize=8)
+    ax.axvline(deadline, color="C3", lw=1.5, label=f"Article 5 deadline ({deadline:.0f})")
+    ax.set_ylabel("Area cleared from the start year, km²")
+    ax.set_xlabel("End of year")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
