@@ -259,3 +259,15 @@ def test_max_speedup() -> None:
     assert models.max_speedup(0.0) == 1
     with pytest.raises(ValueError):
         models.max_speedup(1.0)
+
+
+def test_chow_test_matches_nested_fits() -> None:
+    rng = np.random.default_rng(21)
+    y = 2 + 0.1 * (YEARS - 2000) + 0.8 * (YEARS >= 2008) + rng.normal(0, 0.2, 13)
+    test = models.chow_test(y, YEARS, 8)
+    full = sm.OLS(
+        y, np.column_stack([models.trend_design(YEARS), models.break_regressors(YEARS, 8)])
+    ).fit()
+    null = sm.OLS(y, models.trend_design(YEARS)).fit()
+    f, p, df = full.compare_f_test(null)
+    assert (test.f, test.p, test.df_num, test.df_den) == pytest.approx((f, p, df, 9))

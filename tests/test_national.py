@@ -109,3 +109,44 @@ def test_check_flags_cmac_above_national() -> None:
         late, load("clearance_1992_1999"), load("national_clearance")
     ).set_index("year")
     assert not both.at[2003, "cmac_not_above_national"]
+
+
+def test_finish_year_by_hand() -> None:
+    rates = pd.Series([100.0, 100.0, 100.0], index=[2025, 2026, 2027])
+    assert national.finish_year(rates, 250) == pytest.approx(2027.5)  # 2025, 2026, half of 2027
+    assert national.finish_year(rates, 400) == float("inf")
+    rising = pd.Series([10.0, 20.0, 30.0], index=[2025, 2026, 2027])
+    assert national.finish_year(rising, 45) == pytest.approx(2027.5)
+
+
+def test_trend_rates_match_the_fitted_line() -> None:
+    years = pd.Series(range(2000, 2013))
+    area = 5 + 2.0 * (years - 2000)  # an exact line
+    rates = national.trend_rates(years, area, range(2025, 2027))
+    assert rates.loc[2025, "mean"] == pytest.approx(5 + 2 * 25)
+    assert rates.loc[2025, "low"] == pytest.approx(rates.loc[2025, "high"])
+
+
+def test_deadlines_take_the_last_date_given() -> None:
+    dates = national.deadline_dates(load("article5_deadlines"))
+    years = dates["date"].dt.year.tolist()
+    assert years == [2000, 2010, 2019, 2025, 2030]
+    assert dates["date"].iloc[2].strftime("%d %B") == "31 December"
+    assert dates["label"].iloc[0].endswith("in force (ratified 1999-07-28)")
+
+
+def test_recent_national_rates_scale_partial_and_multi_year_figures() -> None:
+    rates = national.recent_national_rates(load("national_clearance")).set_index("period")
+    assert rates.at["2018-2020", "rate_km2"] == pytest.approx(421 / 3)
+    assert rates.at["2020 Jan-Sep", "rate_km2"] == pytest.approx(103.2 * 12 / 9)
+    assert rates.at["2024", "qualifier"] == "more than"
+    assert "cancelled NTS" not in set(rates["measure"])
+
+
+def test_jica_average_1992_2004() -> None:
+    average = national.jica_average_1992_2004(
+        load("clearance_1992_1999"), load("clearance_2000_2012")
+    )
+    total = (72_734_427 + 8_369_635 + 9_637_455 + 11_582_239 + 9_708_686 + 11_157_336) / 1e6
+    assert average["total_km2"] == pytest.approx(total)
+    assert average["years"] == pytest.approx(12 + 7 / 12)  # June 1992 to December 2004

@@ -196,6 +196,8 @@ def deadline_dates(deadlines: pd.DataFrame) -> pd.DataFrame:
         dates.append(pd.to_datetime(found[-1], format="mixed") if found else pd.NaT)
     out = deadlines.assign(date=dates)[["step", "deadline", "date", "source"]]
     short_step = out["step"].str.split(" (", regex=False).str[0]
+    ratified = short_step.str.fullmatch(r"\d{4}-\d{2}-\d{2}")
+    short_step = short_step.where(~ratified, "in force (ratified " + short_step + ")")
     out["label"] = out["date"].dt.strftime("%d %b %Y") + "\n" + short_step
     return out
 

@@ -474,19 +474,26 @@ def deadlines_timeline(dates: pd.DataFrame, today: float) -> Figure:
 
 
 def clearance_paths(
-    paths: dict[str, pd.Series], remaining: dict[str, float], deadline: float
+    paths: dict[str, pd.Series],
+    band: tuple[str, pd.Series, pd.Series],
+    remaining: dict[str, float],
+    deadline: int,
 ) -> Figure:
-    """Cumulative area cleared under each scenario against the remaining area."""
+    """Cumulative area cleared by the end of each year under each scenario, one scenario
+    with a band, against the remaining area and the deadline (end of that year)."""
     fig, ax = plt.subplots(figsize=(9, 4.5))
-    for i, (label, cumulative) in enumerate(paths.items()):
-        ax.plot(cumulative.index, cumulative.to_numpy(), color=f"C{i}", lw=2, label=label)
+    label, low, high = band
+    ax.fill_between(low.index, low.to_numpy(), high.to_numpy(), color="C1", alpha=0.2, label=label)
+    for i, (name, cumulative) in enumerate(paths.items()):
+        ax.plot(cumulative.index, cumulative.to_numpy(), color=f"C{i}", lw=2, label=name)
     first_year = next(iter(paths.values())).index[0]
-    for j, (label, value) in enumerate(remaining.items()):
+    for j, (name, value) in enumerate(remaining.items()):
         ax.axhline(value, color="0.3", ls=["--", ":"][j % 2], lw=1)
-        ax.text(first_year, value, f" {label}", va="bottom", fontsize=8)
-    ax.axvline(deadline, color="C3", lw=1.5, label=f"Article 5 deadline ({deadline:.0f})")
-    ax.set_ylabel("Area cleared from the start year, km²")
-    ax.set_xlabel("End of year")
+        ax.text(first_year, value, f" remaining: {name}", va="bottom", fontsize=8)
+    ax.axvline(deadline, color="C3", lw=1.5, label=f"Article 5 deadline (end of {deadline})")
+    year_axis(ax, int(first_year), int(max(p.index[-1] for p in paths.values())), 2)
+    ax.set_ylabel("Area cleared since the start year, km²")
+    ax.set_xlabel("Year (area cleared by its end)")
     ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig
