@@ -150,3 +150,21 @@ def test_jica_average_1992_2004() -> None:
     total = (72_734_427 + 8_369_635 + 9_637_455 + 11_582_239 + 9_708_686 + 11_157_336) / 1e6
     assert average["total_km2"] == pytest.approx(total)
     assert average["years"] == pytest.approx(12 + 7 / 12)  # June 1992 to December 2004
+
+
+def test_rates_layout_marks_rates_that_never_finish() -> None:
+    rates = pd.DataFrame(
+        {
+            "period": ["a", "b"],
+            "measure": ["m", "m"],
+            "rate_km2": [100.0, 1.0],
+            "qualifier": ["exact", "more than"],
+            "basis": ["x", "y"],
+            "source": ["s", "t"],
+            "finishes": [2037.5, float("inf")],
+        }
+    )
+    layout = national.rates_layout(rates, 2030)
+    assert layout["Years after the deadline"].tolist() == ["+6.5", "–"]
+    assert layout["Finished by"].tolist() == ["2037.5", "not within the horizon"]
+    assert layout["Rate (km²/yr)"].tolist() == ["100.0", "1.0 or more"]

@@ -240,3 +240,48 @@ def recent_national_rates(national: pd.DataFrame, since: int = 2014) -> pd.DataF
             }
         )
     return pd.DataFrame(rows)
+
+
+def conflicting_years(marked: pd.DataFrame) -> pd.DataFrame:
+    """Years with more than one casualty report: the preferred figure and the others."""
+    rows = []
+    for year, group in marked.groupby("year"):
+        if len(group) < 2:
+            continue
+        chosen = group[group["preferred"]].iloc[0]
+        others = group[~group["preferred"]]
+        rows.append(
+            {
+                "Year": year,
+                "Preferred": f"{chosen['casualties_total']:,}",
+                "Source of the preferred figure": chosen["source"],
+                "Other reports": "; ".join(
+                    f"{v:,} ({s})"
+                    for v, s in zip(others["casualties_total"], others["source"], strict=True)
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
+    """Rates and where each lands against the deadline (the end of ``deadline_year``)."""
+
+    def when(finish: float) -> str:
+        return "not within the horizon" if finish == float("inf") else f"{finish:.1f}"
+
+    def after(finish: float) -> str:
+        return "–" if finish == float("inf") else f"{finish - deadline_year - 1:+.1f}"
+
+    return pd.DataFrame(
+        {
+            "Period": rates["period"],
+            "Measure": rates["measure"],
+            "Rate (km²/yr)": rates["rate_km2"].map("{:.1f}".format)
+            + rates["qualifier"].map({"more than": " or more"}).fillna(""),
+            "Basis": rates["basis"],
+            "Source": rates["source"],
+            "Finished by": rates["finishes"].map(when),
+            "Years after the deadline": rates["finishes"].map(after),
+        }
+    )
