@@ -31,6 +31,7 @@ def test_myst_table_is_a_labelled_list_table() -> None:
         ("+ level change", "\\+ level change"),
         ("- x", "\\- x"),
         ("%", "\\%"),
+        (">1,600", "\\>1,600"),
         ("1. first", "1\\. first"),
         ("-3.5 (x)", "-3.5 (x)"),
         ("2005", "2005"),

@@ -14,7 +14,7 @@ def cell_text(value: object) -> str:
     # A list-table cell is parsed as Markdown: keep it on one line, escape pipes, and escape a
     # start that would make a comment (%), a list (+, -, *, "1.") or a heading or quote.
     text = text.replace("\n", " ").replace("|", "\\|")
-    if re.match(r"^(%|[-+*#>]\s)", text):
+    if re.match(r"^(%|[-+*]\s|[#>])", text):
         text = "\\" + text
     text = re.sub(r"^(\d+)([.)])(\s)", r"\1\\\2\3", text)
     return text or " "
