@@ -168,3 +168,13 @@ def test_rates_layout_marks_rates_that_never_finish() -> None:
     assert layout["Years after the deadline"].tolist() == ["+6.5", "–"]
     assert layout["Finished by"].tolist() == ["2037.5", "not within the horizon"]
     assert layout["Rate (km²/yr)"].tolist() == ["100.0", "1.0 or more"]
+
+
+def test_casualty_decline_on_an_exact_exponential() -> None:
+    years = range(1996, 2025)
+    preferred = pd.Series([1000 * 0.9 ** (y - 1996) for y in years], index=list(years))
+    decline = national.casualty_decline(preferred, 1996, 2010, replications=99)
+    assert decline.change == pytest.approx((-10.0, -10.0, -10.0))
+    assert len(decline.years) == 29
+    with pytest.raises(ValueError, match="change year"):
+        national.casualty_decline(preferred, 1996, 1990, replications=99)

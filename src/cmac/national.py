@@ -14,7 +14,9 @@ then the first listed. Release by survey (cancellation, reduction) is not cleara
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from cmac.tables import M2_PER_KM2
@@ -171,8 +173,6 @@ def finish_year(rates: pd.Series, remaining_km2: float) -> float:
 def trend_rates(years: pd.Series, area_km2: pd.Series, future: range) -> pd.DataFrame:
     """CMAC's linear trend of area cleared per year, extended to future years, with the 95 %
     band of the fitted mean (the trend fitted in the models chapter, level scale)."""
-    import numpy as np
-
     from cmac.models import fit_trend
 
     fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=False).result
@@ -285,3 +285,33 @@ def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
             "Years after the deadline": rates["finishes"].map(after),
         }
     )
+
+
+@dataclass(frozen=True)
+class Decline:
+    years: np.ndarray
+    counts: np.ndarray
+    change: tuple[float, float, float]  # % per year with its 95 % CI
+    chow: object
+    sup_f: object
+
+
+def casualty_decline(
+    preferred: pd.Series,
+    first_year: int,
+    change_year: int,
+    replications: int = 4999,
+    seed: int = 2010,
+) -> Decline:
+    """Log-linear fall of the preferred casualty series, an exact Chow test at a date fixed
+    in advance, and a bootstrap sup-F search over every date (segments of 4 years or more)."""
+    from cmac import models
+
+    kept = preferred[preferred.index >= first_year]
+    years, counts = kept.index.to_numpy(dtype=float), kept.to_numpy(dtype=float)
+    if change_year not in kept.index:
+        raise ValueError(f"no preferred casualty figure for the change year {change_year}")
+    trend = models.fit_trend(years, counts, log_scale=True)
+    chow = models.chow_test(np.log(counts), years, int(np.searchsorted(years, change_year)))
+    sup_f = models.sup_f_test(np.log(counts), years, 4, replications, seed)
+    return Decline(years, counts, trend.slope(), chow, sup_f)
