@@ -201,14 +201,14 @@ def test_strucchange_bic_by_hand() -> None:
     assert models.strucchange_bic(rss, n, m, k) == pytest.approx(by_hand)
 
 
-def test_bai_perron_recovers_two_known_breaks() -> None:
+def test_bic_segmentation_recovers_two_known_breaks() -> None:
     rng = np.random.default_rng(12)
     y = np.where(
         YEARS < 2005,
         2 + 0.05 * (YEARS - 2000),
         np.where(YEARS < 2010, 3 + 0.05 * (YEARS - 2005), 4 + 0.05 * (YEARS - 2010)),
     )
-    table = models.bai_perron(y + rng.normal(0, 0.03, 13), YEARS, max_breaks=3, min_segment=3)
+    table = models.bic_segmentation(y + rng.normal(0, 0.03, 13), YEARS, max_breaks=3, min_segment=3)
     chosen = table[table["chosen"]].iloc[0]
     assert chosen["first_years"] == (2005, 2010)
     assert models.segmented_rss(y, YEARS, (5, 10)) == pytest.approx(0, abs=1e-20)

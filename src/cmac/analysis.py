@@ -12,6 +12,9 @@ from cmac import models, tables
 from cmac.params import ModelParameters
 
 PRIMARY_MODEL = "bc_lr_ramp"  # all pre-specified terms; used for the counterfactuals
+# The pre-specified models assume one trend before the brush-cutter year. That holds from
+# 2000; from 1992 the book's own sup-F search rejects a single trend, with the break at 2000.
+EARLIEST_TREND_START = 2000
 
 
 @dataclass
@@ -25,6 +28,7 @@ class ModelRun:
     effects: pd.DataFrame
     sup_f: models.SupF
     segmentation: pd.DataFrame
+    segmentation_longer: pd.DataFrame  # the same search with segments one year longer
 
     @property
     def log_scale(self) -> bool:
@@ -72,9 +76,44 @@ class ModelRun:
         )
         return (baseline + change) / baseline
 
-    def break_years(self) -> tuple[int, ...]:
-        chosen = self.segmentation[self.segmentation["chosen"]].iloc[0]
-        return tuple(chosen["first_years"])
+    def break_years(self, longer: bool = False) -> tuple[int, ...]:
+        table = self.segmentation_longer if longer else self.segmentation
+        return tuple(table[table["chosen"]].iloc[0]["first_years"])
+
+    def averaged_effect(self, term: str) -> models.Averaged:
+        """``term`` averaged over every pre-specified model by Akaike weight, a model without
+        it counting as no change; in the run's unit (% on the log scale)."""
+        weights = self.comparison.set_index("model")["weight"]
+        names = list(self.fits)
+        averaged = models.model_average(
+            np.array([self.fits[m].params.get(term, 0.0) for m in names]),
+            np.array([self.fits[m].bse.get(term, 0.0) for m in names]),
+            weights.loc[names].to_numpy(),
+            int(min(fit.df_resid for fit in self.fits.values())),
+        )
+        if not self.log_scale:
+            return averaged
+        low, mid, high = (
+            float(models.percent_change(v))
+            for v in (averaged.low, averaged.estimate, averaged.high)
+        )
+        return models.Averaged(mid, low, high, averaged.se)
+
+    def effect_range(self, term: str) -> tuple[float, float]:
+        """Smallest and largest estimate of ``term`` among the models that contain it."""
+        values = self.effects.loc[self.effects["term"] == term, "estimate"]
+        return float(values.min()), float(values.max())
+
+    def weight_with(self, term: str) -> float:
+        """Total Akaike weight of the models that contain ``term``."""
+        has = [name for name, columns in models.ITS_MODELS.items() if term in columns]
+        return float(self.comparison.set_index("model").loc[has, "weight"].sum())
+
+    @property
+    def misspecified(self) -> bool:
+        """From 1992 the series rises to 1997 and falls to 2000, which one pre-2005 trend
+        cannot follow; the models here allow no break before the brush-cutter year."""
+        return self.params.series_start < EARLIEST_TREND_START
 
 
 def run_models(early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters) -> ModelRun:
@@ -107,7 +146,8 @@ def run_models(early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters)
     sup_f = models.sup_f_test(
         y.to_numpy(), times, params.min_segment, params.bootstrap_replications, params.seed
     )
-    segmentation = models.bai_perron(y.to_numpy(), times, 3, params.min_segment)
+    segmentation = models.bic_segmentation(y.to_numpy(), times, 3, params.min_segment)
+    longer = models.bic_segmentation(y.to_numpy(), times, 3, params.min_segment + 1)
     return ModelRun(
         params,
         series,
@@ -118,6 +158,7 @@ def run_models(early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters)
         effects,
         sup_f,
         segmentation,
+        longer,
     )
 
 
@@ -177,6 +218,7 @@ def segmentation_layout(run: ModelRun) -> pd.DataFrame:
             "Segmentations searched": table["segmentations_searched"],
             "RSS": table["rss"].map("{:.3f}".format),
             "BIC": table["bic"].map("{:.2f}".format),
+            "ΔBIC": table["delta_bic"].map("{:.2f}".format),
             "Chosen": table["chosen"].map({True: "yes", False: ""}),
         }
     )

@@ -123,6 +123,34 @@ def akaike_weights(scores: pd.Series) -> pd.Series:
 
 
 @dataclass(frozen=True)
+class Averaged:
+    estimate: float
+    low: float
+    high: float
+    se: float
+
+
+def model_average(
+    estimates: np.ndarray, ses: np.ndarray, weights: np.ndarray, df: int, alpha: float = 0.05
+) -> Averaged:
+    """Akaike-weighted average of one coefficient across models, with the unconditional
+    standard error of Burnham & Anderson (2002, eq. 4.9): Σ wᵢ √(seᵢ² + (βᵢ − β̄)²).
+
+    A model without the term enters with estimate 0 and standard error 0, so the average
+    shrinks towards no change as much as the data favour those models. The interval uses a
+    t quantile with ``df`` degrees of freedom (pass the smallest residual df among the models,
+    the cautious choice at this sample size).
+    """
+    estimates, ses, weights = (np.asarray(v, dtype=float) for v in (estimates, ses, weights))
+    if not np.isclose(weights.sum(), 1.0):
+        raise ValueError(f"Akaike weights must sum to 1, not {weights.sum()}")
+    mean = float(np.sum(weights * estimates))
+    se = float(np.sum(weights * np.sqrt(ses**2 + (estimates - mean) ** 2)))
+    half = float(stats.t.ppf(1 - alpha / 2, df)) * se
+    return Averaged(mean, mean - half, mean + half, se)
+
+
+@dataclass(frozen=True)
 class FTest:
     f: float
     df_num: int
@@ -240,10 +268,17 @@ def fit_trend_hac(times: np.ndarray, y: np.ndarray, log_scale: bool, maxlags: in
 
 
 def fit_trend_ar1(times: np.ndarray, y: np.ndarray, log_scale: bool) -> dict[str, float]:
-    """Trend with AR(1) errors by maximum likelihood (keeps every observation)."""
+    """Trend with AR(1) errors by maximum likelihood (keeps every observation).
+
+    Standard errors come from the observed information (the Hessian), as R's ``arima`` does:
+    statsmodels' default outer-product-of-gradients estimate is unreliable at n ≈ 13.
+    """
     values = np.log(y) if log_scale else np.asarray(y, dtype=float)
     exog = trend_design(times)[["trend"]]
-    result = ARIMA(values, exog=exog, order=(1, 0, 0), trend="c").fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)  # start values at this n
+        result = ARIMA(values, exog=exog, order=(1, 0, 0), trend="c").fit(cov_type="oim")
     names = list(result.model.param_names)
     params, ci = np.asarray(result.params), np.asarray(result.conf_int())
     i = names.index("trend")
@@ -344,11 +379,13 @@ def sup_f_test(
     replications: int = 1999,
     seed: int = 2005,
 ) -> SupF:
-    """sup-F for one unknown break in a linear trend, p from a fixed-regressor bootstrap.
+    """sup-F for one unknown break in a linear trend, p by parametric Monte Carlo.
 
     Under the null (no break) the F statistics do not depend on the trend or on σ, so drawing
     y* ~ N(0, 1) with the regressors held fixed gives their exact finite-sample distribution
-    under normal errors (Hansen 2000); p is the share of sup-F* at least as large as observed.
+    under normal errors: the p-value (share of sup-F* at least as large as observed) is that of
+    an exact Monte Carlo test for this design. It is not Hansen's residual-based bootstrap;
+    :func:`sup_f_size` shows how it behaves when the errors are not normal.
     """
     times = np.asarray(times, dtype=float)
     candidates = candidate_breaks(len(y), min_segment)
@@ -367,6 +404,47 @@ def sup_f_test(
         critical_95=float(np.quantile(sup_star, 0.95)),
         replications=replications,
     )
+
+
+ERROR_KINDS = {
+    "normal": "normal errors",
+    "t3": "heavy-tailed errors (t, 3 df)",
+    "ar1": "AR(1) errors, φ = 0.5",
+}
+
+
+def null_errors(kind: str, shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Error draws (observations × replications) for the size study of the sup-F test."""
+    n, reps = shape
+    if kind == "normal":
+        return rng.standard_normal(shape)
+    if kind == "t3":
+        return rng.standard_t(3, shape)
+    if kind == "ar1":
+        phi, shocks = 0.5, rng.standard_normal(shape)
+        out = np.empty(shape)
+        out[0] = shocks[0] / math.sqrt(1 - phi**2)  # stationary start
+        for i in range(1, n):
+            out[i] = phi * out[i - 1] + shocks[i]
+        return out
+    raise ValueError(f"unknown error kind {kind!r}: expected one of {', '.join(ERROR_KINDS)}")
+
+
+def sup_f_size(
+    times: np.ndarray,
+    min_segment: int,
+    critical: float,
+    kind: str,
+    replications: int = 2000,
+    seed: int = 1,
+) -> float:
+    """Share of no-break series with ``kind`` errors whose sup-F exceeds ``critical`` (the 5 %
+    value simulated under normal errors): the test's real size when normality fails."""
+    times = np.asarray(times, dtype=float)
+    candidates = candidate_breaks(len(times), min_segment)
+    draws = null_errors(kind, (len(times), replications), np.random.default_rng(seed))
+    sup_star = f_statistics(draws, times, candidates).max(axis=0)
+    return float(np.mean(sup_star > critical))
 
 
 def segmentations(n: int, breaks: int, min_segment: int) -> list[tuple[int, ...]]:
@@ -399,10 +477,16 @@ def strucchange_bic(rss: float, n: int, breaks: int, coefficients: int = 2) -> f
     return -2 * log_lik + math.log(n) * (coefficients + 1) * (breaks + 1)
 
 
-def bai_perron(
+def bic_segmentation(
     y: np.ndarray, times: np.ndarray, max_breaks: int = 3, min_segment: int = 3
 ) -> pd.DataFrame:
-    """Best segmentation for each number of breaks (exhaustive search) with its BIC."""
+    """Best segmentation for each number of breaks, by exhaustive search, with its BIC.
+
+    This is what R's ``strucchange::breakpoints`` computes for a piecewise linear trend
+    (``y ~ t`` with ``h`` = ``min_segment``) and its BIC summary, but by enumerating every
+    admissible segmentation instead of dynamic programming: at n ≈ 13 there are only a few
+    hundred. It is not a Bai–Perron sequential test; the number of breaks is picked by BIC.
+    """
     y, times = np.asarray(y, dtype=float), np.asarray(times, dtype=float)
     rows = []
     for m in range(max_breaks + 1):
@@ -421,8 +505,26 @@ def bai_perron(
             }
         )
     table = pd.DataFrame(rows)
+    table["delta_bic"] = table["bic"] - table["bic"].min()
     table["chosen"] = table["bic"] == table["bic"].min()
     return table
+
+
+def deletion_leaves_level(times: np.ndarray, origin: float) -> float:
+    """The time whose deletion leaves a fitted line's value at ``origin`` unchanged, whatever
+    the data: with x = t − origin it is Σx² / Σx. (Deleting point i moves the fit by
+    (X'X)⁻¹ xᵢ eᵢ / (1 − hᵢ), whose intercept part is zero exactly there.)"""
+    x = np.asarray(times, dtype=float) - origin
+    if np.isclose(x.sum(), 0.0):
+        raise ValueError("times are centred on the origin: no such point")
+    return float(origin + np.sum(x**2) / np.sum(x))
+
+
+def holm(p_values: pd.Series) -> pd.Series:
+    """Holm's step-down adjustment: controls the chance of any false rejection in the family."""
+    from statsmodels.stats.multitest import multipletests
+
+    return pd.Series(multipletests(p_values.to_numpy(), method="holm")[1], index=p_values.index)
 
 
 # --- counts per km² -----------------------------------------------------------------------

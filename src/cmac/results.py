@@ -71,6 +71,12 @@ class ResultsRecord:
         self.add(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt)
         self.add(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt)
 
+    def values_with_unit(self, unit: str) -> pd.Series:
+        """Every number recorded so far with this unit (for example all p-values), by key."""
+        return pd.Series(
+            {k: e["value"] for k, e in self.entries.items() if e["unit"] == unit}, dtype=float
+        )
+
 
 def merge_results(files: list[Path]) -> pd.DataFrame:
     """The chapters' records, in the order given, one row per number."""

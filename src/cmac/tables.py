@@ -207,3 +207,21 @@ def analysis_series(
     keep = ~series["period"].isin([str(y) for y in drop_years])
     out = series.loc[keep, ["period", "time", "area_km2_per_year", *ITEMS, "area_km2"]]
     return out.rename(columns={"area_km2_per_year": "area"}).reset_index(drop=True)
+
+
+def first_event(events: pd.DataFrame, words: str) -> pd.Series:
+    """The earliest event whose description mentions ``words`` (case-insensitive), with its
+    date as text in ``when`` ("March 1999")."""
+    found = events[events["event"].str.contains(words, case=False, regex=False)]
+    if found.empty:
+        raise ValueError(f"no event mentions {words!r}")
+    first = found.sort_values(["year", "month"]).iloc[0].copy()
+    month = "" if pd.isna(first["month"]) else MONTH_NAMES[int(first["month"]) - 1] + " "
+    first["when"] = f"{month}{int(first['year'])}"
+    return first
+
+
+MONTH_NAMES = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]
