@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from cmac import analysis, sensitivity
 from cmac.data import load
@@ -99,31 +97,60 @@ def test_trend_table_covers_both_series_and_methods(tables_1992_2012) -> None:
     assert ols["growth_low"] < ols["growth"] < ols["growth_high"]
 
 
-def test_run_grid_collects_each_run(tmp_path: Path) -> None:
-    source = tmp_path / "05-demo.ipynb"
-    code = (
-        "import json, pathlib\n"
-        "rows = [{'key': 'doubled', 'value': 2 * x}]\n"
-        "pathlib.Path(results_dir, '05-demo.json').write_text(json.dumps(rows))"
+def test_grid_starts_from_chapter_5s_parameters_and_skips_repeats(tables_1992_2012) -> None:
+    base = ModelParameters(scale="level", bootstrap_replications=99)
+    runs = sensitivity.run_grid(*tables_1992_2012, base)
+    baseline = runs.iloc[0]
+    assert baseline["effect_unit"] == "km²/yr"
+    direct = sensitivity.summarise(analysis.run_models(*tables_1992_2012, base))
+    assert {k: baseline[k] for k in direct} == direct
+    settings = runs[["scale", "series_start", "land_release_step_year", "changes"]]
+    assert not runs.duplicated(["label"]).any()
+    assert len(runs) == len(sensitivity.ONE_AT_A_TIME) + len(sensitivity.joint_grid()) - 1
+    assert set(settings["scale"]) == {"log", "level"}
+    assert runs.loc[runs["series_start"] == 1992, "misspecified"].all()
+    assert not runs.loc[runs["series_start"] == 2000, "misspecified"].any()
+
+
+def test_land_release_estimates_do_not_depend_on_the_years_before_2000(
+    tables_1992_2012,
+) -> None:
+    """The brush-cutter terms give the later years a line of their own, so the land-release
+    estimates come from those years alone; the CIs differ through σ."""
+    runs = sensitivity.run_grid(*tables_1992_2012, ModelParameters(bootstrap_replications=99))
+    same, pairs = sensitivity.invariant_pairs(runs, "lr_ramp")
+    assert pairs == 5 and same == pairs
+    from_1992 = runs[runs["series_start"] == 1992]
+    assert (from_1992["lr_ramp_low"] != from_1992["lr_ramp"]).all()
+
+
+@pytest.mark.slow
+def test_chapter_5_rerun_by_papermill_matches_the_in_process_grid(
+    tables_1992_2012, tmp_path: Path
+) -> None:
+    """The rerun path an analyst uses gives the numbers chapter 7 computes in-process."""
+    import papermill
+
+    from cmac.execute import KERNEL_OPTIONS
+    from cmac.paths import PROJECT_ROOT
+
+    changes = {"scale": "level", "land_release_step_year": 2010, "bootstrap_replications": 199}
+    notebook = PROJECT_ROOT / "chapters" / "05-trends-and-breaks.ipynb"
+    papermill.execute_notebook(
+        str(notebook),
+        str(tmp_path / notebook.name),
+        parameters={**changes, "results_dir": str(tmp_path)},
+        cwd=str(notebook.parent),
+        progress_bar=False,
+        **KERNEL_OPTIONS,
     )
-    notebook = new_notebook(
-        cells=[
-            new_code_cell("x = 1\nresults_dir = ''", metadata={"tags": ["parameters"]}),
-            new_code_cell(code),
-        ]
-    )
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "language": "python",
-        "display_name": "Python 3",
+    recorded = {
+        row["key"]: row["value"]
+        for row in json.loads((tmp_path / "05-trends-and-breaks.json").read_text())
     }
-    nbformat.write(notebook, source)
-    runs = sensitivity.run_grid(
-        tmp_path / "out",
-        [("one", {"x": 1}), ("three", {"x": 3})],
-        notebook=source,
-        keys=["doubled"],
+    grid = sensitivity.summarise(
+        analysis.run_models(*tables_1992_2012, ModelParameters(**changes))  # type: ignore[arg-type]
     )
-    assert runs["doubled"].tolist() == [2, 6]
-    assert runs["changes"].tolist() == ["x=1", "x=3"]
-    assert json.loads((tmp_path / "out" / "run-02" / "05-demo.json").read_text())
+    for key, value in grid.items():
+        if key in recorded:
+            assert recorded[key] == (pytest.approx(value) if isinstance(value, float) else value)

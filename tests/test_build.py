@@ -9,6 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from cmac.build import read_chapters
 from cmac.execute import BuildError, execute_chapter, hide_injected_parameters
 from cmac.paths import PROJECT_ROOT
 from cmac.site import check_toc, publish, run_jupyter_book, toc_entries
@@ -126,3 +127,16 @@ def test_missing_glue_key_fails_the_html_build_naming_the_page(tmp_path: Path) -
     message = str(caught.value)
     assert "chapters/05-broken.ipynb" in message
     assert "nope" in message
+
+
+def test_chapter_7_follows_the_parameters_set_for_chapter_5() -> None:
+    files = sorted((PROJECT_ROOT / "chapters").glob("*.ipynb"))
+    chapters = {
+        c.name: c
+        for c in read_chapters(
+            files, ["05-trends-and-breaks.scale=level", "05-trends-and-breaks.seed=7"]
+        )
+    }
+    assert chapters["07-sensitivity"].parameters == {"baseline": {"scale": "level", "seed": 7}}
+    plain = {c.name: c for c in read_chapters(files, [])}
+    assert plain["07-sensitivity"].parameters == {}

@@ -70,15 +70,3 @@ def test_figures_carry_no_timestamps(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert images
     for image in images:
         assert not {"Creation Time", "date:create", "date:modify"} & set(png_text_keys(image))
-
-
-def test_nested_runs_write_no_kernel_logs(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """Chapter 7's papermill runs must not leak kernel log lines into its page."""
-    from cmac.sensitivity import run_grid
-
-    frame = run_grid(tmp_path, [("baseline", {})], common={"bootstrap_replications": 99}, workers=1)
-    assert len(frame) == 1
-    err = capfd.readouterr().err
-    assert "IPKernelApp" not in err

@@ -271,3 +271,58 @@ def test_chow_test_matches_nested_fits() -> None:
     null = sm.OLS(y, models.trend_design(YEARS)).fit()
     f, p, df = full.compare_f_test(null)
     assert (test.f, test.p, test.df_num, test.df_den) == pytest.approx((f, p, df, 9))
+
+
+def test_model_average_by_hand() -> None:
+    """Two models, weights 0.75 and 0.25: β̄ = 0.75·2 + 0.25·0 = 1.5 and the unconditional
+    SE = 0.75·√(0.5² + 0.5²) + 0.25·√(0 + 1.5²) = 0.5303… + 0.375."""
+    averaged = models.model_average(
+        np.array([2.0, 0.0]), np.array([0.5, 0.0]), np.array([0.75, 0.25]), df=10
+    )
+    se = 0.75 * math.sqrt(0.5) + 0.25 * 1.5
+    assert averaged.estimate == pytest.approx(1.5)
+    assert averaged.se == pytest.approx(se)
+    t = 2.2281388519649385  # t(0.975, 10) from tables
+    assert (averaged.low, averaged.high) == pytest.approx((1.5 - t * se, 1.5 + t * se))
+    with pytest.raises(ValueError, match="sum to 1"):
+        models.model_average(np.array([1.0]), np.array([0.1]), np.array([0.5]), df=5)
+
+
+def test_sup_f_size_is_nominal_under_normal_errors_and_not_under_others() -> None:
+    """Validation: with the Monte Carlo critical value, the rejection rate of no-break series
+    with normal errors is 5 % up to simulation error; AR(1) errors inflate it."""
+    noise = np.random.default_rng(10).normal(size=13)
+    critical = models.sup_f_test(noise, YEARS, 3, 4999, seed=11).critical_95
+    size = models.sup_f_size(YEARS, 3, critical, "normal", replications=4000, seed=12)
+    assert 0.04 <= size <= 0.06
+    assert models.sup_f_size(YEARS, 3, critical, "ar1", replications=4000, seed=12) > 0.1
+    with pytest.raises(ValueError, match="unknown error kind"):
+        models.sup_f_size(YEARS, 3, critical, "cauchy")
+
+
+def test_deleting_the_balance_point_leaves_the_level_unchanged() -> None:
+    """Synthetic check of Σx²/Σx: fit a line with and without that point, any data."""
+    rng = np.random.default_rng(3)
+    years = np.arange(2005, 2013)
+    point = models.deletion_leaves_level(years, 2005)
+    assert point == 2010
+    y = rng.normal(size=len(years))
+    keep = years != point
+    full = np.polyfit(years - 2005, y, 1)
+    reduced = np.polyfit(years[keep] - 2005, y[keep], 1)
+    assert full[1] == pytest.approx(reduced[1])
+    other = years != 2011
+    assert np.polyfit(years[other] - 2005, y[other], 1)[1] != pytest.approx(full[1])
+
+
+def test_holm_matches_hand_computation() -> None:
+    p = pd.Series({"a": 0.01, "b": 0.04, "c": 0.03})
+    # sorted 0.01, 0.03, 0.04 -> 3·0.01, 2·0.03, max(1·0.04, 0.06)
+    assert models.holm(p).to_dict() == pytest.approx({"a": 0.03, "b": 0.06, "c": 0.06})
+
+
+def test_bic_segmentation_reports_bic_differences() -> None:
+    rng = np.random.default_rng(5)
+    table = models.bic_segmentation(rng.normal(size=13), YEARS, max_breaks=2, min_segment=3)
+    assert table["delta_bic"].min() == 0
+    assert table.loc[table["chosen"], "delta_bic"].iloc[0] == 0

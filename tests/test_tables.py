@@ -113,3 +113,10 @@ def test_annualised_layout_text() -> None:
     layout = tables.annualised_layout(tables.annualised(load("clearance_1992_1999")))
     assert layout.iloc[0]["Months covered"] == "1992-06 to 1993-10 (17)"
     assert layout.iloc[0]["Area (km²/yr)"] == "3.9"
+
+
+def test_first_event_mentioning_brush_cutters_is_march_1999() -> None:
+    first = tables.first_event(load("japan_cambodia_events_1996_2000"), "Brush Cutter")
+    assert (first["year"], first["when"]) == (1999, "March 1999")
+    with pytest.raises(ValueError, match="no event"):
+        tables.first_event(load("japan_cambodia_events_1996_2000"), "helicopter")

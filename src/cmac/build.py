@@ -49,6 +49,10 @@ BOOK_SOURCES = [
 ]
 
 
+# Parameters that say where a chapter reads or writes, not what it computes.
+OUTPUT_PARAMETERS = {"data_dir", "results_dir"}
+
+
 @dataclass
 class Chapter:
     source: Path
@@ -76,6 +80,16 @@ def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
         except cache.ParameterNameError as exc:
             raise BuildError(str(exc)) from None
         chapters[name].parameters[parameter] = value
+    for chapter in chapters.values():
+        followed = cache.chapter_follows(chapter.source)
+        if followed:
+            if followed not in chapters:
+                raise BuildError(f"chapter {chapter.name} follows '{followed}', not in the book")
+            given = {
+                k: v for k, v in chapters[followed].parameters.items() if k not in OUTPUT_PARAMETERS
+            }
+            if given:  # the follower's baseline is the followed chapter's run
+                chapter.parameters["baseline"] = given
     for chapter in chapters.values():
         for need in chapter.needs:
             if need not in chapters:

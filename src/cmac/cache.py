@@ -49,6 +49,12 @@ def chapter_needs(notebook: Path) -> list[str]:
     return list(read_notebook_json(notebook).get("metadata", {}).get("cmac", {}).get("needs", []))
 
 
+def chapter_follows(notebook: Path) -> str:
+    """The chapter whose parameters this one takes as its baseline (``cmac.follows``): the
+    build passes that chapter's ``--set`` values to this one as its ``baseline`` parameter."""
+    return str(read_notebook_json(notebook).get("metadata", {}).get("cmac", {}).get("follows", ""))
+
+
 def parameter_names(notebook: Path) -> list[str]:
     """Names assigned in the cell tagged ``parameters``."""
     for cell in read_notebook_json(notebook)["cells"]:

@@ -1,108 +1,127 @@
-"""Rerun the models chapter with papermill over a grid of parameters and collect its results."""
+"""Chapter 5's models refitted over a grid of settings, in this process, with the same
+functions chapter 5 calls (:func:`cmac.analysis.run_models`).
+
+The grid varies the settings one at a time and jointly (scale × series start × land-release
+timing), starting from chapter 5's own parameters, so the baseline row is chapter 5's run.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-from pathlib import Path
+import dataclasses
+import itertools
 
+import numpy as np
 import pandas as pd
 
-from cmac import models
-from cmac.data import record_read
-from cmac.execute import KERNEL_OPTIONS
-from cmac.paths import PROJECT_ROOT
+from cmac import analysis, models
+from cmac.params import ModelParameters
 
-MODELS_CHAPTER = PROJECT_ROOT / "chapters" / "05-trends-and-breaks.ipynb"
-
-GRID: list[tuple[str, dict[str, object]]] = [
+ONE_AT_A_TIME: list[tuple[str, dict[str, object]]] = [
     ("Baseline (as in chapter 5)", {}),
-    ("Land-release step from 2010", {"land_release_step_year": 2010}),
-    ("Land-release ramp 2009–2010", {"land_release_ramp_start": 2009}),
-    ("Level scale (km²/yr)", {"scale": "level"}),
-    ("Series from 1992", {"series_start": 1992}),
     ("Without 2010", {"drop_2010": True}),
     ("Brush cutters from 2004", {"brush_cutter_year": 2004}),
     ("Brush cutters from 2006", {"brush_cutter_year": 2006}),
     ("Minimum segment of 4 years", {"min_segment": 4}),
-    ("Other bootstrap seed", {"seed": 1}),
+    ("Other Monte Carlo seed", {"seed": 1}),
 ]
-
-KEYS = [
-    "n_points",
-    "effect_unit",
-    "bc_level",
-    "bc_level_low",
-    "bc_level_high",
-    "f_bc_p",
-    "lr_step",
-    "lr_step_low",
-    "lr_step_high",
-    "lr_ramp",
-    "lr_ramp_low",
-    "lr_ramp_high",
-    "best_model_id",
-    "supf_year",
-    "supf_p",
-    "bp_years",
-]
-
-
-def read_results(path: Path) -> dict[str, object]:
-    return {row["key"]: row["value"] for row in json.loads(path.read_text())}
+SCALES = {"log": "log", "level": "level"}
+STARTS = {2000: "from 2000", 1992: "from 1992"}
+LAND_RELEASE_TIMINGS: dict[str, dict[str, int]] = {
+    "LR 2008": {
+        "land_release_step_year": 2008,
+        "land_release_ramp_start": 2007,
+        "land_release_ramp_end": 2009,
+    },
+    "LR 2009": {
+        "land_release_step_year": 2009,
+        "land_release_ramp_start": 2008,
+        "land_release_ramp_end": 2010,
+    },
+    "LR 2010": {
+        "land_release_step_year": 2010,
+        "land_release_ramp_start": 2009,
+        "land_release_ramp_end": 2011,
+    },
+}
 
 
-def run_one(notebook: Path, run_dir: Path, parameters: dict[str, object]) -> dict[str, object]:
-    """One papermill run of the chapter; its results record as a dict."""
-    import papermill
+def joint_grid() -> list[tuple[str, dict[str, object]]]:
+    """Every combination of scale, series start and land-release timing."""
+    return [
+        (f"{scale}, {STARTS[start]}, {timing}", {"scale": scale, "series_start": start, **dates})
+        for scale, start, (timing, dates) in itertools.product(
+            SCALES, STARTS, LAND_RELEASE_TIMINGS.items()
+        )
+    ]
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(
-        str(notebook),
-        str(run_dir / notebook.name),
-        parameters={**parameters, "results_dir": str(run_dir)},
-        kernel_name="python3",
-        cwd=str(notebook.parent),
-        progress_bar=False,
-        **KERNEL_OPTIONS,
-    )
-    return read_results(run_dir / f"{notebook.stem}.json")
+
+def summarise(run: analysis.ModelRun) -> dict[str, object]:
+    """The numbers the sensitivity table shows, under the keys chapter 5 records them by."""
+    row: dict[str, object] = {
+        "n_points": len(run.y),
+        "effect_unit": run.unit,
+        "f_bc_p": float(run.comparison.set_index("model").at["bc_level_slope", "p"]),
+        "best_model_id": run.comparison.sort_values("aicc").iloc[0]["model"],
+        "supf_year": int(run.series["time"].to_numpy()[run.sup_f.break_index]),
+        "supf_p": run.sup_f.p_bootstrap,
+        "bp_years": ", ".join(map(str, run.break_years())) or "none",
+        "misspecified": run.misspecified,
+    }
+    for key, (model, term) in {
+        "bc_level": ("bc_level_slope", "bc_level"),
+        "lr_step": ("bc_lr_step", "lr_step"),
+        "lr_ramp": ("bc_lr_ramp", "lr_ramp"),
+    }.items():
+        effect = run.effect(model, term)
+        row.update(
+            {
+                key: float(effect["estimate"]),
+                f"{key}_low": float(effect["ci_low"]),
+                f"{key}_high": float(effect["ci_high"]),
+            }
+        )
+    return row
 
 
 def run_grid(
-    out_dir: Path,
-    grid: list[tuple[str, dict[str, object]]] = GRID,
-    common: dict[str, object] | None = None,
-    notebook: Path = MODELS_CHAPTER,
-    keys: list[str] | None = None,
-    workers: int | None = None,
+    early: pd.DataFrame,
+    late: pd.DataFrame,
+    baseline: ModelParameters,
+    grid: list[tuple[str, dict[str, object]]] | None = None,
 ) -> pd.DataFrame:
-    """One papermill run of ``notebook`` per grid row, several at once; a row per run."""
-    record_read(notebook)  # this chapter's output depends on that notebook's content
-    context = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count(), mp_context=context) as pool:
-        futures = [
-            pool.submit(
-                run_one, notebook, out_dir / f"run-{number:02d}", {**(common or {}), **changes}
-            )
-            for number, (_, changes) in enumerate(grid, start=1)
-        ]
-        results = [future.result() for future in futures]
-    return pd.DataFrame(
-        [
+    """One fit of chapter 5's models per setting, each starting from ``baseline``.
+
+    A joint setting that repeats an earlier one (the baseline, usually) is left out, so every
+    row is a distinct run.
+    """
+    rows, seen = [], set()
+    for label, changes in grid if grid is not None else ONE_AT_A_TIME + joint_grid():
+        params = dataclasses.replace(baseline, **changes)  # type: ignore[arg-type]
+        if params in seen:
+            continue
+        seen.add(params)
+        summary = summarise(analysis.run_models(early, late, params))
+        rows.append(
             {
-                "run": number,
                 "label": label,
+                "joint": label not in dict(ONE_AT_A_TIME),
+                "scale": params.scale,
+                "series_start": params.series_start,
+                "land_release_step_year": params.land_release_step_year,
                 "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "none",
-                **{key: result.get(key) for key in (keys or KEYS)},
+                **summary,
             }
-            for number, ((label, changes), result) in enumerate(
-                zip(grid, results, strict=True), start=1
-            )
-        ]
-    )
+        )
+    return pd.DataFrame(rows)
+
+
+def invariant_pairs(runs: pd.DataFrame, term: str, tolerance: float = 1e-9) -> tuple[int, int]:
+    """Of the pairs of joint runs that differ only in the series start, how many give the
+    same ``term`` estimate (to ``tolerance``). Returns (identical, pairs)."""
+    joint = runs[runs["joint"]]
+    pairs = joint.groupby(["scale", "land_release_step_year"])[term].agg(["min", "max", "size"])
+    pairs = pairs[pairs["size"] == 2]
+    return int(((pairs["max"] - pairs["min"]).abs() < tolerance).sum()), len(pairs)
 
 
 def ci_text(row: pd.Series, key: str) -> str:
@@ -110,10 +129,14 @@ def ci_text(row: pd.Series, key: str) -> str:
     return f"{row[key]:,.1f}{unit} ({row[f'{key}_low']:,.1f} to {row[f'{key}_high']:,.1f})"
 
 
+def excludes_zero(runs: pd.DataFrame, key: str) -> pd.Series:
+    return (runs[f"{key}_low"] > 0) | (runs[f"{key}_high"] < 0)
+
+
 def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "Run": frame["label"],
+            "Run": frame["label"] + np.where(frame["misspecified"], " †", ""),
             "n": frame["n_points"],
             "Brush-cutter level (95 % CI)": [ci_text(r, "bc_level") for _, r in frame.iterrows()],
             "F test p": frame["f_bc_p"].map("{:.3f}".format),
