@@ -367,6 +367,60 @@ def run_density(
     )
 
 
+# Alternative forms for the density models: the land-release effect must survive a more
+# flexible trend before it is read as more than the shape of the trend.
+DENSITY_FORMS: dict[str, list[str]] = {
+    "Linear trend + ramp (pre-specified)": ["const", "trend", "lr_ramp"],
+    "Quadratic trend": ["const", "trend", "trend_sq"],
+    "Quadratic trend + ramp": ["const", "trend", "trend_sq", "lr_ramp"],
+}
+
+
+def density_forms(late: pd.DataFrame, ramp: tuple[int, int]) -> pd.DataFrame:
+    """Each item under each form: the land-release term with its CI, AICc, convergence."""
+    years = late["year"].to_numpy()
+    area = late["area_m2"].to_numpy() / tables.M2_PER_KM2
+    terms = models.its_terms(years, models.Interventions(land_release_ramp=ramp))
+    terms = terms.assign(trend_sq=(terms["trend"] - terms["trend"].mean()) ** 2 / 10)
+    rows = []
+    for item in tables.ITEMS:
+        for form, columns in DENSITY_FORMS.items():
+            fit = models.fit_density(
+                late[item].to_numpy(), area, terms[columns].reset_index(drop=True), item
+            )
+            effects = fit.effects.set_index("term")
+            has_ramp = "lr_ramp" in effects.index
+            rows.append(
+                {
+                    "item": item,
+                    "form": form,
+                    "lr": effects.at["lr_ramp", "estimate"] if has_ramp else np.nan,
+                    "lr_low": effects.at["lr_ramp", "ci_low"] if has_ramp else np.nan,
+                    "lr_high": effects.at["lr_ramp", "ci_high"] if has_ramp else np.nan,
+                    "aicc": fit.aicc,
+                    "converged": fit.converged,
+                }
+            )
+    table = pd.DataFrame(rows)
+    table["delta_aicc"] = table["aicc"] - table.groupby("item")["aicc"].transform("min")
+    return table
+
+
+def density_forms_layout(forms: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Item": forms["item"].map(tables.ITEM_NAMES),
+            "Model": forms["form"],
+            "Land release, % (95 % CI)": [
+                "–" if pd.isna(r.lr) else with_ci(r.lr, r.lr_low, r.lr_high)
+                for r in forms.itertuples()
+            ],
+            "ΔAICc": forms["delta_aicc"].map("{:.1f}".format),
+            "Converged": forms["converged"].map({True: "yes", False: "NO: do not read"}),
+        }
+    )
+
+
 def density_layout(run: DensityRun) -> pd.DataFrame:
     rows = []
     for item, fit in run.fits.items():
@@ -385,6 +439,7 @@ def density_layout(run: DensityRun) -> pd.DataFrame:
                 "α (95 % CI)": with_ci(fit.alpha, *fit.alpha_ci, digits=3),
                 "Poisson dispersion": f"{fit.pearson_dispersion:,.0f}",
                 "p, α = 0": format_p(fit.lr_p),
+                "Converged": "yes" if fit.converged else "NO: do not read",
             }
         )
     return pd.DataFrame(rows)

@@ -540,6 +540,14 @@ class CountFit:
     lr_p: float
     converged: bool
     effects: pd.DataFrame
+    llf: float
+    n_params: int  # coefficients and α
+    fitted: np.ndarray  # items per km²
+
+    @property
+    def aicc(self) -> float:
+        n, k = len(self.fitted), self.n_params
+        return -2 * self.llf + 2 * k + 2 * k * (k + 1) / (n - k - 1)
 
 
 def fit_density(
@@ -575,18 +583,27 @@ def fit_density(
         pearson_dispersion=float(poisson.pearson_chi2 / poisson.df_resid),
         lr_stat=lr,
         lr_p=float(0.5 * stats.chi2.sf(lr, 1)),
-        converged=bool(negbin.mle_retvals["converged"]),
+        converged=bool(negbin.mle_retvals["converged"]) and bool(np.all(np.isfinite(negbin.bse))),
         effects=pd.DataFrame(rows),
+        llf=float(negbin.llf),
+        n_params=len(params),
+        fitted=np.asarray(negbin.predict(design, exposure=np.ones(len(design)))),
     )
 
 
 def fit_negbin(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> Any:
-    """NB2 by maximum likelihood; callers check ``mle_retvals['converged']`` where it matters."""
-    with warnings.catch_warnings():
+    """NB2 by maximum likelihood: BFGS to get close, then Newton steps from there, whose
+    convergence test (on the score) is the one to trust. If Newton fails, the BFGS fit is
+    returned; callers check ``mle_retvals['converged']`` where it matters."""
+    model = sm.NegativeBinomial(np.asarray(counts, dtype=float), design, exposure=area_km2)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return sm.NegativeBinomial(np.asarray(counts, dtype=float), design, exposure=area_km2).fit(
-            disp=False, maxiter=2000, method="bfgs"
+        warnings.simplefilter("ignore", RuntimeWarning)
+        rough = model.fit(disp=False, maxiter=2000, method="bfgs")
+        polished = model.fit(
+            disp=False, start_params=rough.params.to_numpy(), method="newton", maxiter=100
         )
+    return polished if np.isfinite(polished.llf) and polished.llf >= rough.llf - 1e-9 else rough
 
 
 def negbin_llf(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> float:
