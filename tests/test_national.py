@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 
 from cmac import national
 from cmac.data import load
@@ -165,8 +167,8 @@ def test_rates_layout_marks_rates_that_never_finish() -> None:
         }
     )
     layout = national.rates_layout(rates, 2030)
-    assert layout["Years after the deadline"].tolist() == ["+6.5", "–"]
-    assert layout["Finished by"].tolist() == ["2037.5", "not within the horizon"]
+    assert layout["Calendar years after the deadline"].tolist() == ["+7", "never at this rate"]
+    assert layout["Finished during"].tolist() == ["2037", "never"]
     assert layout["Rate (km²/yr)"].tolist() == ["100.0", "1.0 or more"]
 
 
@@ -178,3 +180,64 @@ def test_casualty_decline_on_an_exact_exponential() -> None:
     assert len(decline.years) == 29
     with pytest.raises(ValueError, match="change year"):
         national.casualty_decline(preferred, 1996, 1990, replications=99)
+
+
+def test_remaining_by_scope_and_net_decline_rule() -> None:
+    remaining = pd.DataFrame(
+        {
+            "as_of": ["2023-06", "2024", "2025-03", "2025-01"],
+            "estimate_km2": [
+                "563 mines + 1,322 CM/ERW (=1,885)",
+                "1,600 mines",
+                "1,697 total: 469 mines, 681 CM, 547 ERW",
+                "1,576 total; 348 AP",
+            ],
+            "source": ["a", "b", "c", "d"],
+        }
+    )
+    by_scope = national.remaining_by_scope(remaining)
+    assert set(by_scope["as_of"]) == {"2023-06", "2025-03"}  # no month or no split: left out
+    rates = national.net_decline_rates(by_scope).set_index("scope")
+    assert rates.at["mines", "rate_km2"] == pytest.approx((563 - 469) / 1.75)
+    assert rates.at["all", "rate_km2"] == pytest.approx((1885 - 1697) / 1.75)
+    assert rates.at["other", "km2_to"] == 1697 - 469
+
+
+def test_one_definition_of_years_late() -> None:
+    assert national.years_late(2037.4, 2030) == 7
+    assert national.years_late(2030.9, 2030) == 0
+    assert national.years_late(float("inf"), 2030) is None
+    assert national.late_phrase(1) == "1 calendar year after"
+    assert national.late_phrase(-2) == "in time for"
+    assert national.finish_during(2025.0, 100, 50) == 2027.0
+
+
+def test_simulated_band_matches_the_t_prediction_interval() -> None:
+    """Validation: one year ahead, the simulation's 2.5 and 97.5 % points are the classical
+    prediction interval; the cumulative band is wider than one year's but narrower than the
+    sum of yearly limits."""
+    rng = np.random.default_rng(4)
+    years = np.arange(2000, 2013)
+    area = 5 + 2 * (years - 2000) + rng.normal(0, 3, len(years))
+    future = np.arange(2020, 2030)
+    paths = national.simulate_trend_paths(years, area, future, draws=20000, seed=1)
+    fit = sm.OLS(area, sm.add_constant(years - 2000.0)).fit()
+    frame = fit.get_prediction(np.array([[1.0, 20.0]])).summary_frame(alpha=0.05)
+    low, high = np.percentile(paths[:, 0], [2.5, 97.5])
+    assert low == pytest.approx(frame["obs_ci_lower"].iloc[0], rel=0.03)
+    assert high == pytest.approx(frame["obs_ci_upper"].iloc[0], rel=0.03)
+    cumulative = np.cumsum(paths, axis=1)[:, -1]
+    summed = fit.get_prediction(sm.add_constant(future - 2000.0)).summary_frame(alpha=0.05)
+    naive = summed["obs_ci_upper"].sum() - summed["obs_ci_lower"].sum()
+    width = np.subtract(*np.percentile(cumulative, [97.5, 2.5]))
+    assert width < naive
+
+
+def test_later_cmac_figures_scale_part_years_and_check_the_trend() -> None:
+    later = national.later_cmac_figures(load("cmac_other_figures"))
+    assert later["year"].tolist() == [2017, 2019, 2020, 2021]
+    assert later.set_index("year").at[2021, "km2_per_year"] == pytest.approx(91.919972 * 12 / 11)
+    late = load("clearance_2000_2012")
+    check = national.prediction_check(late["year"], late["area_m2"] / 1e6, later)
+    assert (check["pi_low"] < check["predicted"]).all()
+    assert check["inside"].dtype == bool

@@ -267,11 +267,9 @@ def conflicting_years(marked: pd.DataFrame) -> pd.DataFrame:
 def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
     """Rates and where each lands against the deadline (the end of ``deadline_year``)."""
 
-    def when(finish: float) -> str:
-        return "not within the horizon" if finish == float("inf") else f"{finish:.1f}"
-
-    def after(finish: float) -> str:
-        return "–" if finish == float("inf") else f"{finish - deadline_year - 1:+.1f}"
+    def late(finish: float) -> str:
+        years = years_late(finish, deadline_year)
+        return "never at this rate" if years is None else f"{years:+d}"
 
     return pd.DataFrame(
         {
@@ -281,8 +279,10 @@ def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
             + rates["qualifier"].map({"more than": " or more"}).fillna(""),
             "Basis": rates["basis"],
             "Source": rates["source"],
-            "Finished by": rates["finishes"].map(when),
-            "Years after the deadline": rates["finishes"].map(after),
+            "Finished during": rates["finishes"].map(
+                lambda f: "never" if not np.isfinite(f) else f"{int(np.floor(f))}"
+            ),
+            "Calendar years after the deadline": rates["finishes"].map(late),
         }
     )
 
@@ -315,3 +315,223 @@ def casualty_decline(
     chow = models.chow_test(np.log(counts), years, int(np.searchsorted(years, change_year)))
     sup_f = models.sup_f_test(np.log(counts), years, 4, replications, seed)
     return Decline(years, counts, trend.slope(), chow, sup_f)
+
+
+# --- remaining area by scope, and rates that match each scope -------------------------------
+
+SCOPES = {
+    "mines": "mined area (AP and AT mines): the scope of the Article 5 deadline",
+    "other": "cluster munitions and other ERW (outside Article 5)",
+    "all": "all contamination: mines, cluster munitions and other ERW",
+}
+
+
+def parse_as_of(text: str) -> float | None:
+    """'2024-03' -> 2024.167 (start of that month, as a fractional year); None if no month."""
+    found = re.match(r"(\d{4})-(\d{2})$", text.strip())
+    return int(found.group(1)) + (int(found.group(2)) - 1) / 12 if found else None
+
+
+def remaining_by_scope(remaining: pd.DataFrame) -> pd.DataFrame:
+    """Remaining-area estimates that state the mined area and the rest separately, one row per
+    estimate and scope. Estimates printed with one scope only (AP alone, 'mines+ERW' without a
+    split) cannot be set beside each other and are left out."""
+
+    def number(pattern: str, text: str) -> float | None:
+        found = re.search(pattern, text)
+        return float(found.group(1).replace(",", "")) if found else None
+
+    rows = []
+    for _, row in remaining.iterrows():
+        when, text = parse_as_of(str(row["as_of"])), str(row["estimate_km2"])
+        mines = number(r"([\d,]+) mines", text)
+        if when is None or mines is None:
+            continue
+        total = number(r"([\d,]+) total", text) or number(r"=([\d,]+)", text)
+        if total is None:
+            continue
+        for scope, km2 in [("mines", mines), ("other", total - mines), ("all", total)]:
+            rows.append(
+                {
+                    "as_of": row["as_of"],
+                    "when": when,
+                    "scope": scope,
+                    "km2": km2,
+                    "source": row["source"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def net_decline_rates(by_scope: pd.DataFrame) -> pd.DataFrame:
+    """Rule: for each scope, the rate at which its own estimate fell from the earliest to the
+    latest estimate. It counts everything that shrinks the estimate (clearance, cancellation
+    and reduction by survey) net of newly found areas, so it matches the scope it divides."""
+    rows = []
+    for scope, group in by_scope.groupby("scope", sort=False):
+        group = group.sort_values("when")
+        first, last = group.iloc[0], group.iloc[-1]
+        years = last["when"] - first["when"]
+        if years <= 0:
+            continue
+        rows.append(
+            {
+                "scope": scope,
+                "from": first["as_of"],
+                "to": last["as_of"],
+                "km2_from": first["km2"],
+                "km2_to": last["km2"],
+                "years": years,
+                "rate_km2": (first["km2"] - last["km2"]) / years,
+                "when": last["when"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def finish_during(start: float, remaining_km2: float, rate_km2: float) -> float:
+    """Fractional year at which a steady rate clears the area (inf if it never does)."""
+    return start + remaining_km2 / rate_km2 if rate_km2 > 0 else float("inf")
+
+
+def years_late(finish: float, deadline_year: int) -> int | None:
+    """Calendar years after the deadline (end of ``deadline_year``): finishing during 2037
+    against end-2030 is 7. 0 or less means on time. None if it never finishes. The one
+    definition used in the text and every table."""
+    return None if not np.isfinite(finish) else int(np.floor(finish)) - deadline_year
+
+
+# --- CMAC's trend extended, with a prediction band for the cumulative total -----------------
+
+
+def simulate_trend_paths(
+    years: np.ndarray, area_km2: np.ndarray, future: np.ndarray, draws: int = 4000, seed: int = 8
+) -> np.ndarray:
+    """Yearly area (draws × future years) from the linear trend of the past years, with both
+    sources of uncertainty a prediction needs: the coefficients (drawn from their exact
+    normal–inverse-χ² posterior under a flat prior, which gives the classical t prediction
+    interval for one year) and a new error for every future year."""
+    from cmac.models import fit_trend
+
+    fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=False).result
+    rng = np.random.default_rng(seed)
+    x = np.column_stack([np.ones(len(future)), np.asarray(future) - np.min(years)])
+    df = int(fit.df_resid)
+    sigma2 = fit.scale * df / rng.chisquare(df, draws)
+    unscaled = np.asarray(fit.normalized_cov_params)
+    chol = np.linalg.cholesky(unscaled)
+    beta = (
+        np.asarray(fit.params)
+        + (rng.standard_normal((draws, 2)) @ chol.T) * np.sqrt(sigma2)[:, None]
+    )
+    noise = rng.standard_normal((draws, len(future))) * np.sqrt(sigma2)[:, None]
+    return beta @ x.T + noise
+
+
+def finish_years(paths: np.ndarray, future: np.ndarray, remaining_km2: float) -> np.ndarray:
+    """For each simulated path, the fractional year its cumulative total reaches the area."""
+    return np.array([finish_year(pd.Series(path, index=future), remaining_km2) for path in paths])
+
+
+def later_cmac_figures(other: pd.DataFrame) -> pd.DataFrame:
+    """CMAC's own yearly area after 2012 (press figures), scaled to twelve months where a
+    figure covers part of a year; '>' kept as a qualifier."""
+    rows = []
+    for _, row in other.iterrows():
+        period = str(row["period"])
+        value, qualifier = parse_printed(row["area_km2"])
+        found = re.fullmatch(r"(20[12]\d)(?: Jan-(\w{3}))?", period)
+        if value is None or not found or int(found.group(1)) <= 2012:
+            continue
+        months = 12 if not found.group(2) else pd.to_datetime(found.group(2), format="%b").month
+        if months < 9:
+            continue  # under three quarters of a year says little about the whole
+        rows.append(
+            {
+                "year": int(found.group(1)),
+                "period": period,
+                "printed": row["area_km2"],
+                "km2_per_year": value * 12 / months,
+                "qualifier": qualifier,
+                "measure": row["measure"],
+                "source": row["source"],
+            }
+        )
+    return pd.DataFrame(rows).drop_duplicates("year", keep="last").reset_index(drop=True)
+
+
+def prediction_check(
+    years: np.ndarray, area_km2: np.ndarray, later: pd.DataFrame, alpha: float = 0.05
+) -> pd.DataFrame:
+    """The 2000–2012 trend's prediction for each later year, its prediction interval, and
+    where CMAC's own figure falls."""
+    from cmac.models import fit_trend
+
+    fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=False).result
+    design = pd.DataFrame({"const": 1.0, "trend": later["year"] - np.min(years)})
+    frame = fit.get_prediction(design).summary_frame(alpha=alpha)
+    out = later.assign(
+        predicted=frame["mean"].to_numpy(),
+        pi_low=frame["obs_ci_lower"].to_numpy(),
+        pi_high=frame["obs_ci_upper"].to_numpy(),
+    )
+    out["ratio"] = out["km2_per_year"] / out["predicted"]
+    out["inside"] = (out["km2_per_year"] >= out["pi_low"]) & (out["km2_per_year"] <= out["pi_high"])
+    return out
+
+
+def late_phrase(years: int | None) -> str:
+    """Words for :func:`years_late`."""
+    if years is None:
+        return "never, at that rate, so not by"
+    if years <= 0:
+        return "in time for"
+    return f"{years} calendar year{'s' if years != 1 else ''} after"
+
+
+def scope_rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
+    def late(finish: float) -> str:
+        years = years_late(finish, deadline_year)
+        return "never" if years is None else f"{years:+d}"
+
+    return pd.DataFrame(
+        {
+            "Scope": rates["scope"].map(SCOPES),
+            "Remaining, km²": [
+                f"{v:,.0f} ({w})" for v, w in zip(rates["km2_to"], rates["to"], strict=True)
+            ],
+            "Fall of the estimate": [
+                f"{a:,.0f} ({f}) → {b:,.0f} ({t})"
+                for a, f, b, t in zip(
+                    rates["km2_from"], rates["from"], rates["km2_to"], rates["to"], strict=True
+                )
+            ],
+            "Rate, km²/yr": rates["rate_km2"].map("{:,.1f}".format),
+            "Runs out during": rates["finishes"].map(
+                lambda f: "never" if not np.isfinite(f) else f"{int(np.floor(f))}"
+            ),
+            "Calendar years after the deadline": rates["finishes"].map(late),
+        }
+    )
+
+
+def prediction_check_layout(check: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Year": check["year"].astype(str),
+            "CMAC figure, km²/yr": [
+                f"{v:,.1f}" + (" or more" if q == "more than" else "")
+                for v, q in zip(check["km2_per_year"], check["qualifier"], strict=True)
+            ],
+            "As printed": check["printed"].astype(str) + " (" + check["period"] + ")",
+            "Trend, km²/yr (95 % prediction interval)": [
+                f"{m:,.1f} ({lo:,.1f} to {hi:,.1f})"
+                for m, lo, hi in zip(
+                    check["predicted"], check["pi_low"], check["pi_high"], strict=True
+                )
+            ],
+            "Figure / trend": check["ratio"].map("{:.2f}".format),
+            "Inside the interval": check["inside"].map({True: "yes", False: "no"}),
+            "Source": check["source"],
+        }
+    )
