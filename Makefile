@@ -10,7 +10,7 @@ NODE_READY := node_modules/.ready
 SYSTEM_READY := $(VENV)/.system-ready
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: book book-offline test lint check-book bench kernel clean
+.PHONY: book book-offline test lint check-book bench kernel clean golden
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,8 +43,15 @@ bench: $(READY) $(NODE_READY) $(SYSTEM_READY)
 lint: $(READY)
 	$(BIN)/ruff check src tests chapters
 
-test: lint
+# The (incremental) build first, so the golden test compares the current results record.
+test: lint $(NODE_READY) $(SYSTEM_READY)
+	$(RUN) $(BIN)/python -m cmac.build
 	$(RUN) $(BIN)/python -m pytest
+
+# Rewrite the golden snapshot from a fresh build; commit it with the change that moved it.
+golden: $(READY) $(NODE_READY) $(SYSTEM_READY)
+	$(RUN) $(BIN)/python -m cmac.build
+	$(BIN)/python -m cmac.golden --update
 
 # After `make book`: every page in Chromium, internal links, the PDF.
 check-book: $(READY) $(SYSTEM_READY)
