@@ -16,7 +16,7 @@ EXPECTED_ROWS = {
     "japan_cambodia_events_1996_2000": 17,
     "south_south_calendar": 25,
     "uxo_lao_workshops": 6,
-    "text_figures": 33,
+    "text_figures": 34,
     "casualties_monitor": 18,
     "casualties_press": 21,
     "casualties_cumulative_since_1979": 13,

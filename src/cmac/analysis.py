@@ -349,8 +349,7 @@ def run_density(
     """Negative binomial models of items found, with log(area) as exposure, for each item."""
     years = late["year"].to_numpy()
     area = late["area_m2"].to_numpy() / tables.M2_PER_KM2
-    terms = models.its_terms(years, models.Interventions(land_release_ramp=ramp))
-    design = terms[DENSITY_TERMS].reset_index(drop=True)
+    design = density_terms(late, ramp)[DENSITY_TERMS]
     fits, bootstrap, fitted = {}, {}, {}
     for item in tables.ITEMS:
         counts = late[item].to_numpy()
@@ -376,18 +375,22 @@ DENSITY_FORMS: dict[str, list[str]] = {
 }
 
 
+def density_terms(late: pd.DataFrame, ramp: tuple[int, int]) -> pd.DataFrame:
+    """Every regressor the density forms use, one row per year from 0; the quadratic term is
+    centred and scaled so that its coefficient is of the same order as the others."""
+    terms = models.its_terms(late["year"].to_numpy(), models.Interventions(land_release_ramp=ramp))
+    terms = terms.assign(trend_sq=(terms["trend"] - terms["trend"].mean()) ** 2 / 10)
+    return terms.reset_index(drop=True)
+
+
 def density_forms(late: pd.DataFrame, ramp: tuple[int, int]) -> pd.DataFrame:
     """Each item under each form: the land-release term with its CI, AICc, convergence."""
-    years = late["year"].to_numpy()
     area = late["area_m2"].to_numpy() / tables.M2_PER_KM2
-    terms = models.its_terms(years, models.Interventions(land_release_ramp=ramp))
-    terms = terms.assign(trend_sq=(terms["trend"] - terms["trend"].mean()) ** 2 / 10)
+    terms = density_terms(late, ramp)
     rows = []
     for item in tables.ITEMS:
         for form, columns in DENSITY_FORMS.items():
-            fit = models.fit_density(
-                late[item].to_numpy(), area, terms[columns].reset_index(drop=True), item
-            )
+            fit = models.fit_density(late[item].to_numpy(), area, terms[columns], item)
             effects = fit.effects.set_index("term")
             has_ramp = "lr_ramp" in effects.index
             rows.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -225,6 +226,47 @@ def check_source_ids(frame: pd.DataFrame, path: Path) -> None:
             raise DataError(
                 path, f"source '{source_id}' is not listed in data/sources.csv", row, "source_id"
             )
+
+
+QUALIFIER_WORDS = {
+    "~": r"about|approximately|roughly|around|nearly|almost|some",
+    ">": r"over|more than|above|exceeding",
+}
+
+
+def check_qualifiers_kept(*columns: str) -> Callable[[pd.DataFrame, Path], None]:
+    """A figure the quote gives as "about N" must be printed "~N", and "over N" as ">N"."""
+
+    def check(frame: pd.DataFrame, path: Path) -> None:
+        for row, record in enumerate(frame.to_dict("records"), start=1):
+            for column in columns:
+                printed_value = record[column]
+                if printed_value is None or pd.isna(printed_value):
+                    continue
+                number = re.fullmatch(r"\s*[>~]?\s*(\d[\d,]*(?:\.\d+)?)\s*", str(printed_value))
+                if not number:
+                    continue
+                digits = number.group(1).replace(",", "")
+                whole, _, fraction = digits.partition(".")
+                shapes = {whole, f"{int(whole):,}"}
+                written = "|".join(
+                    re.escape(w + ("." + fraction if fraction else "")) for w in shapes
+                )
+                for mark, words in QUALIFIER_WORDS.items():
+                    said = re.search(
+                        rf"\b(?:{words})\s+(?:{written})(?![\d.,]\d)", record["quote"], re.I
+                    )
+                    if said and not str(printed_value).strip().startswith(mark):
+                        raise DataError(
+                            path,
+                            f"the quote says {said.group(0)!r} but the figure is printed "
+                            f"{printed_value!r}: write it '{mark}{number.group(1)}' to keep "
+                            "the qualifier",
+                            row,
+                            column,
+                        )
+
+    return check
 
 
 # --- the registry -------------------------------------------------------------------------
@@ -454,8 +496,10 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "national_clearance",
             "National area cleared or released per year (all operators), 1999–2024",
-            EXTERNAL + "national_clearance.csv. Definitions change between rows (clearance, "
-            "cancellation, release; armed forces in or out); figures kept as printed.",
+            "Copied from shared/external/national_clearance.csv (see its README) with one "
+            "change: the 1999 area is marked '~11.9' because the Monitor's words are 'about "
+            "11.9'. Definitions change between rows (clearance, cancellation, release; armed "
+            "forces in or out); figures kept as printed.",
             schema(
                 {
                     "year": label("Year or period, as printed"),
@@ -468,6 +512,7 @@ DATASETS: dict[str, Dataset] = {
                 },
                 "national_clearance",
             ),
+            (check_qualifiers_kept("area_km2"),),
         ),
         Dataset(
             "national_clearance_cumulative",
@@ -484,11 +529,14 @@ DATASETS: dict[str, Dataset] = {
                 },
                 "national_clearance_cumulative",
             ),
+            (check_qualifiers_kept("cum_area_km2", "cum_ap_mines", "cum_at_mines", "cum_erw"),),
         ),
         Dataset(
             "cmac_other_figures",
             "CMAC's figures outside the JICA table (averages, later years, cumulative)",
-            EXTERNAL + "cmac_other_figures.csv.",
+            "Copied from shared/external/cmac_other_figures.csv (see its README) with one "
+            "change: the January–April 2020 area is marked '~30' because the words are "
+            "'almost 30'.",
             schema(
                 {
                     "period": label("Period, as printed"),
@@ -501,6 +549,7 @@ DATASETS: dict[str, Dataset] = {
                 },
                 "cmac_other_figures",
             ),
+            (check_qualifiers_kept("area_km2"),),
         ),
         Dataset(
             "remaining_contamination",
