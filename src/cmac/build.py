@@ -238,7 +238,7 @@ class Builder:
 
     def publish_site(self) -> None:
         from cmac.results import merge_results
-        from cmac.site import print_pdf, publish, run_jupyter_book, stage_book
+        from cmac.site import add_mathjax, print_pdf, publish, run_jupyter_book, stage_book
 
         executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
         tables = [self.run_dir(c) / "tables" for c in self.chapters]
@@ -253,13 +253,16 @@ class Builder:
             html_build.result()
             single_build.result()
         html = self.out / "jb" / "_build" / "html"
+        single = self.out / "jb-single" / "_build" / "singlehtml"
+        add_mathjax(html)
+        add_mathjax(single)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
             "(execution off, warnings are errors)",
             flush=True,
         )
         started = time.perf_counter()
-        print_pdf(self.out / "jb-single" / "_build" / "singlehtml" / "index.html", html / PDF_NAME)
+        print_pdf(single / "index.html", html / PDF_NAME)
         print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
         shutil.rmtree(self.out / "jb-single")
         results = merge_results(

@@ -125,15 +125,13 @@ def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> N
         shutil.copy2(csv, static / "data" / csv.name)
     if not (MATHJAX / "tex-chtml.js").exists():
         raise BuildError(f"MathJax is missing ({MATHJAX}); run 'npm ci' (make book does)")
-    shutil.copytree(
-        MATHJAX,
-        static / "mathjax",
-        ignore=lambda folder, names: [
-            n
-            for n in names
-            if Path(folder) == MATHJAX and n.endswith(".js") and n != "tex-chtml.js"
-        ],
-    )
+
+
+def add_mathjax(html: Path) -> None:
+    """MathJax goes into the built site, not the book's _static: jupyter-book puts a script
+    tag on every page for every .js file under _static, which loaded all of MathJax on every
+    page. Sphinx asks for it (``mathjax_path``) only where it is used."""
+    shutil.copytree(MATHJAX, html / "_static" / "mathjax", dirs_exist_ok=True)
 
 
 def strip_ansi(text: str) -> str:

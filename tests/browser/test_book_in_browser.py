@@ -19,6 +19,7 @@ PAGES = site_pages() or ["intro.html"]
 @dataclass
 class PageVisit:
     console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
 
@@ -29,6 +30,7 @@ def visit(browser, url: str, origin: str):  # noqa: ANN001, ANN201
     page.on(
         "console", lambda m: record.console_errors.append(m.text) if m.type == "error" else None
     )
+    page.on("pageerror", lambda error: record.page_errors.append(str(error)))
     page.on(
         "request",
         lambda r: (
@@ -53,6 +55,7 @@ def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path
     page, record = visit(browser, base_url + path, base_url)
     try:
         assert record.console_errors == []
+        assert record.page_errors == []
         assert record.outside_requests == []
         assert record.failed_requests == []
         broken = page.evaluate(
@@ -61,6 +64,9 @@ def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path
         )
         assert broken == []
         assert page.locator(".book-version").count() == 1
+        html = page.content()
+        # MathJax loads once, and only where there is mathematics
+        assert html.count("mathjax/tex-chtml.js") == (1 if 'class="math' in html else 0)
         if path.startswith("chapters/"):
             assert page.locator(".cite-this").count() == 1
             assert "@incollection" in page.locator(".cite-this").text_content()
