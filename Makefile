@@ -10,7 +10,7 @@ NODE_READY := node_modules/.ready
 SYSTEM_READY := $(VENV)/.system-ready
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: book book-offline test lint check-book bench kernel clean golden
+.PHONY: book book-offline test lint check-book bench kernel clean golden audit
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ golden: $(READY) $(NODE_READY) $(SYSTEM_READY)
 # After `make book`: every page in Chromium, internal links, the PDF.
 check-book: $(READY) $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m pytest -m browser tests/browser
+
+# After `make book`: Lighthouse (mobile) on every page, served gzip-compressed on localhost with
+# the network cut (loopback only); fails below target. JSON reports go to _build/audit/.
+audit: $(READY) $(NODE_READY) $(SYSTEM_READY)
+	unshare --net bash -c 'ip link set lo up && $(RUN) CHROME_PATH=/usr/bin/chromium \
+		$(BIN)/python -m cmac.audit'
 
 kernel: $(READY)
 	$(BIN)/python -m ipykernel install --user --name cmac-study --display-name "CMAC study"

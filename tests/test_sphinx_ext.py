@@ -21,3 +21,27 @@ def test_mathjax_is_recognised_by_its_path_under_static_or_its_config() -> None:
     assert is_mathjax(asset("_static/mathjax/tex-chtml.js"), "mathjax/tex-chtml.js")
     assert is_mathjax(asset(body="window.MathJax = {}"), "mathjax/tex-chtml.js")
     assert not is_mathjax(asset("_static/doctools.js"), "mathjax/tex-chtml.js")
+
+
+def test_bibliography_labels_are_author_year_and_disambiguated() -> None:
+    from pybtex.database import parse_string
+
+    from cmac.sphinx_ext import author_year_label, disambiguate
+
+    entries = parse_string(
+        """
+        @misc{a, author = {Komukai, Eri}, year = {2015}, title = {T}}
+        @misc{b, author = {Bai, Jushan and Perron, Pierre}, year = {2003}, title = {T}}
+        @misc{c, author = {A, X and B, Y and C, Z}, year = {2001}, title = {T}}
+        @misc{d, author = {{International Campaign to Ban Landmines}}, year = {2006}, title = {T}}
+        """,
+        "bibtex",
+    ).entries
+    labels = [author_year_label(entries[k]) for k in "abcd"]
+    assert labels == [
+        "Komukai, 2015",
+        "Bai and Perron, 2003",
+        "A et al., 2001",
+        "International Campaign to Ban Landmines, 2006",
+    ]
+    assert disambiguate(["X, 2016", "Y, 2016", "X, 2016"]) == ["X, 2016a", "Y, 2016", "X, 2016b"]

@@ -4,13 +4,60 @@
   which throws a page error; its assets are dropped.
 - MathJax loads only on pages that have mathematics themselves: Sphinx also counts the
   equations of every page in a page's toctree, which put MathJax on the landing page.
+- The bibliography labels its entries "Author, year", as the text cites them, instead of
+  pybtex's alpha labels ("Kom15"): style ``author_year_labels`` (``bibtex_default_style``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
+
+
+def author_year_label(entry: Any) -> str:
+    """'Komukai, 2015'; 'A and B, 2001'; 'A et al., 2001'; corporate authors in full."""
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    names = [" ".join(str(n) for n in p.rich_last_names) for p in people]
+    names = [n.replace("{", "").replace("}", "") for n in names if n]
+    if not names:
+        who = entry.fields.get("organization") or entry.fields.get("publisher") or entry.key
+    elif len(names) == 1:
+        who = names[0]
+    elif len(names) == 2:
+        who = f"{names[0]} and {names[1]}"
+    else:
+        who = f"{names[0]} et al."
+    return f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+
+def disambiguate(labels: list[str]) -> list[str]:
+    """Labels that repeat get a, b, c … after the year, in order."""
+    seen: dict[str, int] = {}
+    repeated = {label for label in labels if labels.count(label) > 1}
+    out = []
+    for label in labels:
+        if label in repeated:
+            seen[label] = seen.get(label, 0) + 1
+            label = f"{label}{chr(ord('a') + seen[label] - 1)}"
+        out.append(label)
+    return out
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    def format_labels(self, sorted_entries: Any) -> Any:
+        yield from disambiguate([author_year_label(e) for e in sorted_entries])
+
+
+class AuthorYearStyle(UnsrtStyle):
+    default_label_style = AuthorYearLabels
+    default_sorting_style = "author_year_title"
+
+
+register_plugin("pybtex.style.formatting", "author_year_labels", AuthorYearStyle)
 
 
 def is_thebe(asset: Any) -> bool:
