@@ -74,7 +74,7 @@ def test_page_title_and_book_info() -> None:
         "Trends and breaks in clearance output"
     )
     assert page_title(PROJECT_ROOT / "intro.md") == "About this book"
-    assert book_info(PROJECT_ROOT / "_config.yml").author == "CMAC demining study team"
+    assert book_info(PROJECT_ROOT / "_config.yml").author == "Independent study team (not affiliated with CMAC or JICA)"
 
 
 def test_add_cite_box_to_notebook_and_markdown(tmp_path: Path) -> None:

@@ -56,20 +56,33 @@ def test_myst_table_rejects_bad_label() -> None:
         myst_table(pd.DataFrame({"A": [1]}), "c", "bad label!")
 
 
-def test_results_record_glues_text_and_writes_raw_value(tmp_path: Path) -> None:
+def test_results_record_glues_a_link_to_the_entry_and_writes_raw_value(tmp_path: Path) -> None:
     glued: dict[str, str] = {}
     record = ResultsRecord("02-demo", out_dir=tmp_path, glue=glued.__setitem__)
-    record.add("area", 72.734427, "km²", "Total area", "{:.1f}")
-    record.add("count", 1696, "count", "Anti-tank mines")
-    assert glued == {"area": "72.7", "count": "1,696"}
+    record.add("area_total", 72.734427, "km²", "Total area", "{:.1f}")
+    record.add("count", 1696, "count", "Anti-tank <mines>")
+    assert glued["area_total"] == (
+        '<a class="result-ref" href="../results.html#r-02-demo-area-total" '
+        'title="Total area">72.7</a>'
+    )
+    assert ">1,696</a>" in glued["count"] and 'title="Anti-tank &lt;mines&gt;"' in glued["count"]
     rows = json.loads((tmp_path / "02-demo.json").read_text())
     assert rows[0] == {
         "chapter": "02-demo",
-        "key": "area",
+        "key": "area_total",
         "value": 72.734427,
         "unit": "km²",
         "description": "Total area",
+        "text": "72.7",
     }
+
+
+def test_landing_page_links_from_the_root(tmp_path: Path) -> None:
+    glued: dict[str, str] = {}
+    ResultsRecord("intro", out_dir=tmp_path, glue=glued.__setitem__, page_prefix="").add(
+        "k", 1, "u", "d"
+    )
+    assert 'href="results.html#r-intro-k"' in glued["k"]
 
 
 def test_results_record_rejects_non_finite(tmp_path: Path) -> None:
@@ -83,4 +96,23 @@ def test_merge_results_in_book_order(tmp_path: Path) -> None:
         ResultsRecord(chapter, out_dir=tmp_path, glue=lambda k, v: None).add("k", 1, "u", "d")
     merged = merge_results([tmp_path / f"{name}.json" for name in ["intro", "a", "b"]])
     assert merged["chapter"].tolist() == ["a", "b"]
-    assert list(merged.columns) == ["chapter", "key", "value", "unit", "description"]
+    assert list(merged.columns) == ["chapter", "key", "value", "unit", "description", "text"]
+
+
+def test_results_table_rows_have_anchors_and_escaped_text() -> None:
+    from cmac.results import anchor, results_table_html
+
+    record = pd.DataFrame(
+        [
+            ["05-x", "growth_low", -1.5, "%", "Lower <b>limit</b>", "-1.5"],
+            ["08-y", "when", "March <script>", "date", "A date", "March"],
+        ],
+        columns=["chapter", "key", "value", "unit", "description", "text"],
+    )
+    table = results_table_html(record, {"05-x": ("5", "Trends & breaks")})
+    assert f'<tr id="{anchor("05-x", "growth_low")}">' in table
+    assert 'id="r-05-x-growth-low"' in table
+    assert "−1.5" in table  # a true minus sign
+    assert "&lt;b&gt;limit&lt;/b&gt;" in table and "<b>" not in table
+    assert "March &lt;script&gt;" in table
+    assert 'title="Trends &amp; breaks">5</a>' in table

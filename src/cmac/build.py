@@ -45,6 +45,7 @@ BOOK_SOURCES = [
     "references.bib",
     "intro.md",
     "references.md",
+    "results.md",
     "package-lock.json",
 ]
 
@@ -129,7 +130,7 @@ def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
     digest = hashlib.sha256(json.dumps(chapter_digests, sort_keys=True).encode())
     for name in BOOK_SOURCES:
         digest.update(cache.file_digest(root / name).encode())
-    for folder, pattern in [("_static", "*"), ("data", "*.csv"), ("src", "*.py")]:
+    for folder, pattern in [("_static", "*"), ("data", "*.csv"), ("src", "*.py"), ("src", "*.css")]:
         digest.update(cache.tree_digest(root / folder, pattern).encode())
     digest.update(git_commit(root).encode())
     return digest.hexdigest()
@@ -237,13 +238,18 @@ class Builder:
         self.digests[chapter.name] = state.digest
 
     def publish_site(self) -> None:
+        from cmac.pdf import print_pdf
         from cmac.results import merge_results
-        from cmac.site import add_mathjax, print_pdf, publish, run_jupyter_book, stage_book
+        from cmac.site import add_mathjax, publish, run_jupyter_book, stage_book
+        from cmac.tidy import tidy_site
 
         executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
         tables = [self.run_dir(c) / "tables" for c in self.chapters]
         stage = self.out / "stage"
-        stage_book(self.root, self.files, executed, stage, tables)
+        results = merge_results(
+            [self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters]
+        )
+        stage_book(self.root, self.files, executed, stage, tables, results)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2) as builds:  # HTML and the PDF's single page
             html_build = builds.submit(run_jupyter_book, stage, self.out / "jb")
@@ -256,6 +262,7 @@ class Builder:
         single = self.out / "jb-single" / "_build" / "singlehtml"
         add_mathjax(html)
         add_mathjax(single)
+        tidy_site(html)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
             "(execution off, warnings are errors)",
@@ -265,9 +272,6 @@ class Builder:
         print_pdf(single / "index.html", html / PDF_NAME)
         print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
         shutil.rmtree(self.out / "jb-single")
-        results = merge_results(
-            [self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters]
-        )
         results.to_csv(html / "results.csv", index=False)
         (html / ".book-fingerprint").write_text(book_fingerprint(self.root, self.digests))
         publish(html, self.out / "html")

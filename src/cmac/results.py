@@ -1,12 +1,14 @@
 """The results record: every number quoted in prose is glued and written down here.
 
-Each chapter keeps a :class:`ResultsRecord`. ``add`` glues the formatted value for the prose
-and writes the raw value to ``<build>/results/<chapter>.json``; the build merges those files
-into ``results.csv`` (columns: chapter, key, value, unit, description).
+Each chapter keeps a :class:`ResultsRecord`. ``add`` glues the formatted value for the prose,
+as a link to the number's row on the book's results page, and writes the raw value to
+``<build>/results/<chapter>.json``; the build merges those files into ``results.csv``
+(columns: chapter, key, value, unit, description, text) and the results page.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Callable
@@ -17,20 +19,37 @@ import pandas as pd
 
 from cmac.paths import build_dir
 
-RESULT_COLUMNS = ["chapter", "key", "value", "unit", "description"]
+RESULT_COLUMNS = ["chapter", "key", "value", "unit", "description", "text"]
+RESULTS_PAGE = "results.html"
 
 
-def glue_text(key: str, text: str) -> None:
+def anchor(chapter: str, key: str) -> str:
+    """The id of a number's row on the results page: stable, so reviewers can cite it."""
+    return f"r-{chapter}-{key}".replace("_", "-")
+
+
+def result_link(text: str, href: str, description: str) -> str:
+    """The glued form of a number: its text, linked to its entry. Everything is escaped:
+    descriptions and texts can carry words from the data files."""
+    return (
+        f'<a class="result-ref" href="{html.escape(href)}" '
+        f'title="{html.escape(description)}">{html.escape(text)}</a>'
+    )
+
+
+def glue_link(key: str, link: str) -> None:
+    from IPython.display import HTML
     from myst_nb import glue
 
-    glue(key, text, display=False)
+    glue(key, HTML(link), display=False)
 
 
 @dataclass
 class ResultsRecord:
     chapter: str
     out_dir: Path = field(default_factory=lambda: build_dir() / "results")
-    glue: Callable[[str, str], None] = glue_text
+    glue: Callable[[str, str], None] = glue_link
+    page_prefix: str = "../"  # from the chapter's page to the book's root
     entries: dict[str, dict[str, object]] = field(default_factory=dict)
 
     @property
@@ -46,13 +65,15 @@ class ResultsRecord:
         if hasattr(value, "item"):  # numpy scalars -> plain Python for JSON
             value = value.item()
         text = fmt.format(value)
-        self.glue(key, text)
+        href = f"{self.page_prefix}{RESULTS_PAGE}#{anchor(self.chapter, key)}"
+        self.glue(key, result_link(text, href, description))
         self.entries[key] = {
             "chapter": self.chapter,
             "key": key,
             "value": value,
             "unit": unit,
             "description": description,
+            "text": text,
         }
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(list(self.entries.values()), indent=1) + "\n")
@@ -88,3 +109,42 @@ def merge_results(files: list[Path]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     return pd.concat(frames, ignore_index=True)
+
+
+def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]]) -> str:
+    """The results page's table: one row per number, with the anchor that the glued numbers
+    link to, and a filter box. ``chapters`` maps a chapter to its number and title. Every
+    cell is escaped text."""
+
+    def cell(value: object) -> str:
+        return html.escape(str(value))
+
+    def shown(value: object) -> str:
+        return f"{value:.10g}".replace("-", "−") if isinstance(value, float) else str(value)
+
+    rows = []
+    for entry in record.itertuples(index=False):
+        row_id = anchor(entry.chapter, entry.key)
+        number, title = chapters.get(entry.chapter, (entry.chapter, entry.chapter))
+        rows.append(
+            f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
+            f'<br><span class="what">{cell(entry.description)}</span></td>'
+            f'<td class="num">{cell(shown(entry.value))}</td><td>{cell(entry.unit)}</td>'
+            f'<td><a href="chapters/{cell(entry.chapter)}.html" title="{cell(title)}">'
+            f"{cell(number)}</a></td></tr>"
+        )
+    return "\n".join(
+        [
+            '<p><label for="results-filter">Filter</label> '
+            '<input type="search" id="results-filter" placeholder="key, word or chapter"></p>',
+            '<div class="table-wrapper results-record"><table class="table" id="results-table">',
+            "<thead><tr><th>Key and what it is</th><th>Value</th><th>Unit</th>"
+            "<th>Chapter</th></tr></thead><tbody>",
+            *rows,
+            "</tbody></table></div>",
+            "<script>document.getElementById('results-filter').addEventListener('input', e => {"
+            " const q = e.target.value.toLowerCase();"
+            " for (const r of document.querySelectorAll('#results-table tbody tr'))"
+            " r.hidden = q && !r.textContent.toLowerCase().includes(q); });</script>",
+        ]
+    )

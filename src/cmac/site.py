@@ -6,9 +6,9 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from cmac.cache import replace_dir
@@ -22,8 +22,11 @@ from cmac.citation import (
 )
 from cmac.execute import BuildError
 from cmac.paths import PROJECT_ROOT
+from cmac.results import results_table_html
 
 PDF_NAME = "cmac-study-book.pdf"
+RESULTS_SOURCE = "results.md"
+RESULTS_MARKER = "<!-- results-table -->"
 BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
 MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
 # Chromium without a screen or network: no first-run, sync or update traffic.
@@ -82,11 +85,13 @@ def stage_book(
     executed: dict[Path, Path],
     stage: Path,
     tables: list[Path] | None = None,
+    record: pd.DataFrame | None = None,
 ) -> None:
     """Lay out the book source with executed notebooks in place of the stored ones.
 
     The staged copy also gets what only a built book has: the version in every page footer,
-    a 'Cite this chapter' box on every page, the data files and MathJax under _static.
+    a 'Cite this chapter' box on every page, the results table on the results page, and the
+    data files under _static.
     """
     if stage.exists():
         shutil.rmtree(stage)
@@ -102,7 +107,20 @@ def stage_book(
         shutil.copy2(executed.get(source, source), target)
         page = source.relative_to(root).with_suffix(".html").as_posix()
         add_cite_box(target, cite_box(info, page_title(source), page, version))
+    if record is not None:
+        numbered = [f for f in files[1:] if f.suffix == ".ipynb"]  # files[0] is the root
+        chapters = {f.stem: (str(n), page_title(f)) for n, f in enumerate(numbered, start=1)}
+        fill_results_page(stage / RESULTS_SOURCE, record, chapters)
     stage_static(root, stage, tables)
+
+
+def fill_results_page(
+    page: Path, record: pd.DataFrame, chapters: dict[str, tuple[str, str]]
+) -> None:
+    text = page.read_text()
+    if RESULTS_MARKER not in text:
+        raise BuildError(f"{RESULTS_SOURCE} has lost its marker {RESULTS_MARKER}")
+    page.write_text(text.replace(RESULTS_MARKER, results_table_html(record, chapters)))
 
 
 def set_footer(config_path: Path, footer: str) -> None:
@@ -167,32 +185,6 @@ def run_jupyter_book(stage: Path, output: Path, builder: str = "html") -> None:
         ]
         shown = "\n".join(problems[:40]) or log[-4000:]
         raise BuildError(f"jupyter-book failed (exit {completed.returncode}):\n{shown}")
-
-
-def print_pdf(singlehtml_index: Path, pdf: Path) -> None:
-    """The whole book as one PDF, printed by headless Chromium from the single-page build."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
-        raise BuildError(
-            "chromium is needed for the PDF; install Debian's chromium (make book does)"
-        )
-    with tempfile.TemporaryDirectory() as profile:
-        completed = subprocess.run(
-            [
-                chromium,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile}",
-                "--no-pdf-header-footer",
-                "--virtual-time-budget=20000",
-                f"--print-to-pdf={pdf}",
-                singlehtml_index.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-    if completed.returncode != 0 or not pdf.exists() or pdf.stat().st_size < 10_000:
-        raise BuildError(f"printing the PDF failed:\n{completed.stderr[-2000:]}")
 
 
 def publish(new_html: Path, final_html: Path) -> None:

@@ -1,0 +1,283 @@
+"""The book as a PDF a reviewer can be handed: A4, numbered pages, a title page and contents.
+
+Headless Chromium prints jupyter-book's single-page build. Before printing, a copy of that
+page gets a title page, a table of contents and a print stylesheet (``print.css``, next to
+this module: a file under ``_static`` would be added to every web page). The chapters stay
+as they are. Chromium cannot put page numbers into the contents (no ``target-counter``), so
+the book is printed twice: the second time with the pages where the first print put each
+chapter, read back with ``pdftotext``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from cmac.citation import BookVersion, book_version
+from cmac.execute import BuildError
+from cmac.paths import PROJECT_ROOT
+from cmac.site import CHROMIUM_FLAGS
+
+PRINT_CSS = Path(__file__).with_name("print.css")
+PRINT_PAGE = "cmac-print.html"
+MAX_PRINTS = 3
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One entry of the contents: the anchor it starts at, its number ('' if none), title."""
+
+    anchor: str
+    number: str
+    title: str
+
+    @property
+    def heading(self) -> str:
+        """The heading as printed at the top of the chapter's first page."""
+        return f"{self.number}. {self.title}" if self.number else self.title
+
+
+@dataclass(frozen=True)
+class TitlePage:
+    title: str
+    authors: list[str]
+    version: BookVersion
+
+
+def redirect_target(page: str) -> str | None:
+    """Where a ``<meta http-equiv="Refresh">`` page sends the browser, if it is one."""
+    match = re.search(
+        r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["'][^"']*url=([^"']+)["']""",
+        page,
+        re.IGNORECASE,
+    )
+    return match.group(1).strip() if match else None
+
+
+def book_page(index: Path) -> Path:
+    """The single page that holds the book (Sphinx's index.html may only redirect to it)."""
+    target = redirect_target(index.read_text(encoding="utf-8"))
+    return index.parent / target if target else index
+
+
+def join_names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def cff_authors(cff: dict[str, object]) -> list[str]:
+    """Author names from CITATION.cff: an entity's ``name`` or a person's given and family."""
+    names = []
+    for author in cff.get("authors") or []:
+        if not isinstance(author, dict):
+            continue
+        person = " ".join(
+            str(author[key]).strip()
+            for key in ("given-names", "name-particle", "family-names", "name-suffix")
+            if author.get(key)
+        )
+        name = str(author.get("name") or "").strip() or person
+        if name:
+            names.append(name)
+    return names
+
+
+def read_title_page(root: Path = PROJECT_ROOT) -> TitlePage:
+    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    return TitlePage(str(cff["title"]), cff_authors(cff), book_version(root))
+
+
+def citation_line(page: TitlePage) -> str:
+    """How to cite the book, in one line of plain text."""
+    version = page.version
+    return (
+        f"{join_names(page.authors)} ({version.date[:4]}). {page.title}. "
+        f"Version {version.release} (commit {version.commit}), built {version.date}."
+    )
+
+
+def plain_text(fragment: str) -> str:
+    """The text of an HTML fragment: tags dropped, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+# A section's heading, after any label targets (``<span id="..."></span>``) Sphinx puts first.
+HEADING = (
+    r'(?:<span id="[^"]*"></span>\s*)*'
+    r'<h(?P<level>[12])>(?P<heading>.*?)(?:<a\s[^>]*class="headerlink".*?)?</h(?P=level)>'
+)
+
+
+def chapters_in(page: str) -> list[Chapter]:
+    """The root page and every chapter of a singlehtml build, in book order."""
+    article = page[page.find("<article") :] if "<article" in page else page
+    chapters = []
+    root = re.search(r'<section[^>]*\bid="(?P<anchor>[^"]+)"[^>]*>\s*' + HEADING, article, re.S)
+    if root and root.group("level") == "1":
+        chapters.append(Chapter(root.group("anchor"), "", plain_text(root.group("heading"))))
+    for match in re.finditer(
+        r'<span id="(?P<anchor>document-[^"]+)"></span>\s*<section[^>]*>\s*' + HEADING,
+        article,
+        re.S,
+    ):
+        heading = match.group("heading")
+        number = re.match(r'\s*<span class="section-number">([^<]*)</span>', heading)
+        if number:
+            heading = heading[number.end() :]
+        chapters.append(
+            Chapter(
+                match.group("anchor"),
+                number.group(1).strip().rstrip(".") if number else "",
+                plain_text(heading),
+            )
+        )
+    return chapters
+
+
+def keep_ranges(text: str) -> str:
+    """Escaped text in which a year range such as 1992–2012 is never split across lines."""
+    return re.sub(r"(\d{4}–\d{2,4})", r'<span class="nowrap">\1</span>', html.escape(text))
+
+
+def title_page_html(page: TitlePage) -> str:
+    e = html.escape
+    version = page.version
+    return f"""<section id="cmac-title-page">
+<div>
+<p class="title">{keep_ranges(page.title)}</p>
+<p class="byline">By {e(join_names(page.authors))}</p>
+<p class="disclaimer">Not a publication of the Cambodian Mine Action Centre (CMAC) or of JICA.</p>
+<dl>
+<dt>Version</dt><dd>{e(version.release)}</dd>
+<dt>Commit</dt><dd><code>{e(version.commit)}</code></dd>
+<dt>Built</dt><dd>{e(version.date)}</dd>
+</dl>
+</div>
+<div class="cite">
+<h2>How to cite</h2>
+<p>{keep_ranges(citation_line(page))}</p>
+</div>
+</section>"""
+
+
+def toc_html(chapters: list[Chapter], pages: dict[str, int]) -> str:
+    """The contents; a chapter whose page is not known gets an empty page column."""
+    e = html.escape
+    rows = [
+        f'<li><span class="number">{e(c.number)}</span>'
+        f'<a class="chapter-title" href="#{e(c.anchor)}">{e(c.title)}</a>'
+        f'<span class="leader"></span><span class="page">{pages.get(c.anchor, "")}</span></li>'
+        for c in chapters
+    ]
+    return '<nav id="cmac-toc">\n<h1>Contents</h1>\n<ol>\n' + "\n".join(rows) + "\n</ol>\n</nav>"
+
+
+def inject(page: str, css: str, front_matter: str) -> str:
+    """The page with the print stylesheet at the end of its head and the front matter at the
+    start of its article (the theme's own print contents are hidden by the stylesheet)."""
+    head = page.find("</head>")
+    article = re.search(r"<article\b[^>]*>", page)
+    if head < 0 or not article or article.start() < head:
+        raise BuildError("the single-page book has no </head> or <article> to print from")
+    style = f'<style id="cmac-print-css" media="print">\n{css}\n</style>\n'
+    return (
+        page[:head]
+        + style
+        + page[head : article.end()]
+        + "\n"
+        + front_matter
+        + "\n"
+        + page[article.end() :]
+    )
+
+
+def chapter_pages(page_texts: list[str], chapters: list[Chapter]) -> dict[str, int]:
+    """The first page (1-based) of each chapter: the page that starts with its heading,
+    searched in order so that the contents page, which lists them all, never matches."""
+    found: dict[str, int] = {}
+    start = 0
+    for chapter in chapters:
+        heading = " ".join(chapter.heading.split())
+        for index in range(start, len(page_texts)):
+            if " ".join(page_texts[index].split()).startswith(heading):
+                found[chapter.anchor] = index + 1
+                start = index + 1
+                break
+    return found
+
+
+def pdf_page_texts(pdf: Path) -> list[str]:
+    """The text of every page of a PDF; empty if poppler's pdftotext is not installed."""
+    pdftotext = shutil.which("pdftotext")
+    if not pdftotext:
+        return []
+    completed = subprocess.run(
+        [pdftotext, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True
+    )
+    if completed.returncode != 0:
+        return []
+    return completed.stdout.split("\f")
+
+
+def run_chromium(page: Path, pdf: Path) -> None:
+    """Print one HTML page to PDF with headless Chromium (page size and margins from CSS)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise BuildError(
+            "chromium is needed for the PDF; install Debian's chromium (make book does)"
+        )
+    pdf.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        completed = subprocess.run(
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                "--virtual-time-budget=20000",
+                f"--print-to-pdf={pdf}",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if completed.returncode != 0 or not pdf.exists() or pdf.stat().st_size < 10_000:
+        raise BuildError(f"printing the PDF failed:\n{completed.stderr[-2000:]}")
+
+
+def front_matter(title: TitlePage, chapters: list[Chapter], pages: dict[str, int]) -> str:
+    return title_page_html(title) + "\n" + toc_html(chapters, pages)
+
+
+def print_pdf(singlehtml_index: Path, pdf: Path, root: Path = PROJECT_ROOT) -> None:
+    """The whole book as one A4 PDF, printed by headless Chromium from the single-page build,
+    with a title page and a table of contents with page numbers."""
+    source = book_page(singlehtml_index)
+    page = source.read_text(encoding="utf-8")
+    chapters = chapters_in(page)
+    if not chapters:
+        raise BuildError(f"no chapters found in {source}")
+    title = read_title_page(root)
+    css = PRINT_CSS.read_text(encoding="utf-8")
+    printable = source.with_name(PRINT_PAGE)  # beside it, so that _static/ and _images/ load
+    pages: dict[str, int] = {}
+    for _ in range(MAX_PRINTS):
+        printable.write_text(inject(page, css, front_matter(title, chapters, pages)), "utf-8")
+        run_chromium(printable, pdf)
+        found = chapter_pages(pdf_page_texts(pdf), chapters)
+        if found == pages:
+            break
+        pages = found
+    else:  # the numbers never settled: print the contents without them rather than wrong
+        printable.write_text(inject(page, css, front_matter(title, chapters, {})), "utf-8")
+        run_chromium(printable, pdf)
+    printable.unlink()

@@ -1,0 +1,141 @@
+"""Lighter, cleaner published pages: a pass over the built HTML after jupyter-book.
+
+The theme's templates hard-code things no page option turns off. This pass, tested on
+strings, makes each page:
+- load Font Awesome as the few icons the site shows (about 3 KB) instead of the whole
+  1.5 MB icon library;
+- load the search scripts only on the search page, and its other scripts deferred, so
+  nothing but the small options file blocks the first paint;
+- carry one viewport tag and a meta description (its first paragraph);
+- use list roles that assistive technology accepts in the bibliography.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
+SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
+KEEP_BLOCKING = ("documentation_options.js",)  # inline scripts read DOCUMENTATION_OPTIONS
+VIEWPORT = re.compile(r'<meta name="viewport"[^>]*/?>\s*')
+ICON_ELEMENT = re.compile(r'<(?:i|span) class="([^"]*)"')
+ICON_MODIFIERS = {"solid", "lg", "sm", "xs", "xl", "fw", "2x", "3x"}
+ICON_CSS = (
+    ".svg-inline--fa{display:inline-block;height:1em;overflow:visible;"
+    "vertical-align:-.125em;box-sizing:content-box}"
+    ".svg-inline--fa.fa-lg{font-size:1.25em;vertical-align:-.2em}"
+)
+DESCRIPTION_LENGTH = 155
+
+
+def used_icons(pages: Iterable[str]) -> set[str]:
+    """Solid icons the pages use, e.g. {'bars', 'magnifying-glass'} (size classes dropped)."""
+    names = set()
+    for page in pages:
+        for classes in ICON_ELEMENT.findall(page):
+            tokens = classes.split()
+            if "fas" in tokens or "fa-solid" in tokens:
+                names |= {t[3:] for t in tokens if t.startswith("fa-")}
+    return names - ICON_MODIFIERS
+
+
+def solid_icons(fontawesome_js: str) -> dict[str, tuple[int, int, str]]:
+    """Every solid icon in Font Awesome's JS bundle: name -> (width, height, SVG path). The
+    bundle defines each pack as an object literal, then registers it (d("fas",p))."""
+    start = fontawesome_js.index('d("far",p)')
+    end = fontawesome_js.index('d("fas",p)')
+    pack = fontawesome_js[start:end]
+    # keys are quoted only when they need it: "arrow-up":[…] but bars:[…]
+    icons = re.findall(
+        r'[{,]"?([a-z0-9-]+)"?:\[(\d+),(\d+),\[[^\]]*\],"[0-9a-f]+","([^"]+)"\]', pack
+    )
+    return {name: (int(w), int(h), path) for name, w, h, path in icons}
+
+
+def slim_icons(fontawesome_js: str, used: set[str]) -> str:
+    """A small script that swaps each used icon element (class fa-solid or fas) for its
+    inline SVG, as Font Awesome's own script does."""
+    icons = solid_icons(fontawesome_js)
+    missing = sorted(used - icons.keys())
+    if missing:
+        raise ValueError(f"icons not in Font Awesome's solid pack: {', '.join(missing)}")
+    table = json.dumps({name: icons[name] for name in sorted(used)}, separators=(",", ":"))
+    return (
+        "(()=>{const I=" + table + ";"
+        "const S='http://www.w3.org/2000/svg';"
+        "const style=document.createElement('style');"
+        "style.textContent=" + json.dumps(ICON_CSS) + ";document.head.appendChild(style);"
+        "const draw=()=>{for(const el of document.querySelectorAll('.fa-solid,.fas')){"
+        "const name=[...el.classList].map(c=>c.slice(3)).find(n=>I[n]);if(!name)continue;"
+        "const [w,h,d]=I[name];const svg=document.createElementNS(S,'svg');"
+        "svg.setAttribute('viewBox',`0 0 ${w} ${h}`);"
+        "for(const a of el.attributes)svg.setAttribute(a.name,a.value);"
+        "svg.setAttribute('class','svg-inline--fa '+el.className);"
+        "svg.setAttribute('aria-hidden','true');svg.setAttribute('focusable','false');"
+        "const p=document.createElementNS(S,'path');p.setAttribute('fill','currentColor');"
+        "p.setAttribute('d',d);svg.appendChild(p);el.replaceWith(svg);}};"
+        "document.readyState==='loading'?"
+        "document.addEventListener('DOMContentLoaded',draw):draw();})();\n"
+    )
+
+
+def page_description(page: str) -> str:
+    """The article's first paragraph as plain text, cut at a word near 155 characters."""
+    article = page[page.find('<article class="bd-article"') :]
+    match = re.search(r"<p>(.*?)</p>", article, re.S)
+    if not match:
+        return ""
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).split())
+    if len(text) > DESCRIPTION_LENGTH:
+        text = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0] + " …"
+    return text
+
+
+def tidy_page(page: str, is_search_page: bool = False) -> str:
+    head_end = page.find("</head>")
+    if head_end < 0:
+        return page  # a redirect stub such as index.html
+    head, body = page[:head_end], page[head_end:]
+    if not is_search_page:
+        for script in SEARCH_SCRIPTS:
+            head = re.sub(rf'\s*<script src="[^"]*{re.escape(script)}[^"]*"></script>', "", head)
+
+    def defer(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if any(name in tag for name in KEEP_BLOCKING) or re.search(r"\b(defer|async)\b", tag):
+            return tag
+        return tag.replace("<script ", "<script defer ", 1)
+
+    head = re.sub(r"<script [^>]*\bsrc=\"[^\"]+\"[^>]*>", defer, head)
+    viewports = VIEWPORT.findall(head)
+    if len(viewports) > 1:
+        head = VIEWPORT.sub("", head)
+        head = head.replace(
+            "<meta charset",
+            '<meta name="viewport" content="width=device-width, '
+            'initial-scale=1" />\n    <meta charset',
+            1,
+        )
+    description = page_description(page)
+    if description and 'name="description"' not in head:
+        head += f'<meta name="description" content="{html.escape(description)}" />\n'
+    body = body.replace('role="list" class="citation-list"', 'class="citation-list"')
+    body = body.replace(' role="doc-biblioentry"', "")
+    return head + body
+
+
+def tidy_site(site: Path) -> None:
+    pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
+    texts = {p: p.read_text(encoding="utf-8") for p in pages}
+    bundle = site / FONTAWESOME
+    if bundle.exists():
+        slim = slim_icons(bundle.read_text(encoding="utf-8"), used_icons(texts.values()))
+        bundle.write_text(slim, encoding="utf-8")
+    for path, text in texts.items():
+        tidy = tidy_page(text, is_search_page=path.name == "search.html")
+        if tidy != text:
+            path.write_text(tidy, encoding="utf-8")

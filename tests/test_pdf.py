@@ -1,0 +1,203 @@
+"""The printed book: front matter and print stylesheet injection, and the published PDF."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cmac.citation import BookVersion
+from cmac.paths import PROJECT_ROOT
+from cmac.pdf import (
+    PRINT_CSS,
+    Chapter,
+    TitlePage,
+    book_page,
+    cff_authors,
+    chapter_pages,
+    chapters_in,
+    citation_line,
+    inject,
+    join_names,
+    redirect_target,
+    title_page_html,
+    toc_html,
+)
+from cmac.site import PDF_NAME
+
+BUILT_PDF = PROJECT_ROOT / "_build" / "html" / PDF_NAME
+
+SINGLE_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><title>Book</title>
+<link rel="stylesheet" href="_static/book.css" />
+</head>
+<body><nav class="bd-links">side bar</nav>
+<article class="bd-article">
+<section id="about-this-book">
+<h1>About this book<a class="headerlink" href="#about-this-book">#</a></h1>
+<p>Intro.</p>
+</section>
+<div class="toctree-wrapper compound">
+<span id="document-chapters/01-context"></span><section id="context">
+<h2><span class="section-number">1. </span>Context &amp; war<a class="headerlink"
+href="#c">#</a></h2>
+</section>
+<span id="document-chapters/02-finds"></span><section id="finds">
+<span id="id1"></span><h2><span class="section-number">2. </span>Finds per km<sup>2</sup><a
+class="headerlink" href="#finds">#</a></h2>
+</section>
+</div>
+</article>
+</body></html>
+"""
+
+VERSION = BookVersion("1.2.0", "abc1234+modified", "2026-11-30")
+TITLE = TitlePage("CMAC and the clearance, 1992–2012", ["CMAC demining study team"], VERSION)
+
+
+def test_redirect_target() -> None:
+    assert redirect_target('<meta http-equiv="Refresh" content="0; url=intro.html" />') == (
+        "intro.html"
+    )
+    assert redirect_target(SINGLE_PAGE) is None
+
+
+def test_book_page_follows_the_redirect(tmp_path: Path) -> None:
+    index = tmp_path / "index.html"
+    index.write_text('<meta http-equiv="Refresh" content="0; url=intro.html" />')
+    assert book_page(index) == tmp_path / "intro.html"
+    index.write_text(SINGLE_PAGE)
+    assert book_page(index) == index
+
+
+def test_chapters_in_a_single_page_build() -> None:
+    assert chapters_in(SINGLE_PAGE) == [
+        Chapter("about-this-book", "", "About this book"),
+        Chapter("document-chapters/01-context", "1", "Context & war"),
+        Chapter("document-chapters/02-finds", "2", "Finds per km2"),
+    ]
+
+
+def test_authors_from_citation_cff() -> None:
+    cff = {
+        "authors": [
+            {"name": "CMAC demining study team"},
+            {"given-names": "Eri", "family-names": "Komukai"},
+            {"given-names": "Ada", "name-particle": "de", "family-names": "Vries"},
+        ]
+    }
+    assert cff_authors(cff) == ["CMAC demining study team", "Eri Komukai", "Ada de Vries"]
+    assert join_names(cff_authors(cff)) == "CMAC demining study team, Eri Komukai and Ada de Vries"
+    assert join_names(["A"]) == "A"
+    assert join_names([]) == ""
+
+
+def test_the_projects_citation_cff_has_authors() -> None:
+    cff = yaml.safe_load((PROJECT_ROOT / "CITATION.cff").read_text())
+    assert cff_authors(cff)
+
+
+def test_citation_line() -> None:
+    assert citation_line(TITLE) == (
+        "CMAC demining study team (2026). CMAC and the clearance, 1992–2012. "
+        "Version 1.2.0 (commit abc1234+modified), built 2026-11-30."
+    )
+
+
+def test_title_page_names_the_book_its_version_and_how_to_cite_it() -> None:
+    page = title_page_html(TitlePage("A & B, 1992–2012", ["X"], VERSION))
+    assert "A &amp; B" in page
+    assert '<span class="nowrap">1992–2012</span>' in page
+    assert "By X" in page
+    assert "Not a publication of the Cambodian Mine Action Centre" in page
+    for text in ["1.2.0", "abc1234+modified", "2026-11-30", "How to cite"]:
+        assert text in page
+
+
+def test_toc_lists_chapters_in_order_with_known_pages() -> None:
+    chapters = chapters_in(SINGLE_PAGE)
+    toc = toc_html(chapters, {"document-chapters/01-context": 5})
+    items = re.findall(r"<li>.*?</li>", toc)
+    assert len(items) == 3
+    assert 'href="#document-chapters/01-context">Context &amp; war</a>' in items[1]
+    assert '<span class="number">1</span>' in items[1]
+    assert '<span class="page">5</span>' in items[1]
+    assert '<span class="page"></span>' in items[2]  # not known: left empty, never guessed
+
+
+def test_inject_adds_stylesheet_and_front_matter_only() -> None:
+    result = inject(SINGLE_PAGE, "@page { size: A4; }", "<section id='front'></section>")
+    head, body = result.split("</head>")
+    assert '<style id="cmac-print-css" media="print">' in head
+    assert "@page { size: A4; }" in head
+    article = body.index('<article class="bd-article">')
+    assert body.index("<section id='front'></section>") > article
+    assert body.index("<section id='front'></section>") < body.index('id="about-this-book"')
+    removed = result.replace(
+        '<style id="cmac-print-css" media="print">\n@page { size: A4; }\n</style>\n', ""
+    ).replace("\n<section id='front'></section>\n", "")
+    assert removed == SINGLE_PAGE
+
+
+def test_inject_refuses_a_page_without_an_article() -> None:
+    with pytest.raises(RuntimeError, match="article"):
+        inject("<html><head></head><body></body></html>", "", "")
+
+
+def test_chapter_pages_skip_the_contents_page() -> None:
+    chapters = chapters_in(SINGLE_PAGE)
+    pages = [
+        "Book title\nPage 1 of 5",
+        "Contents\nAbout this book 3\n1 Context & war 4\n2 Finds per km2 5\nPage 2 of 5",
+        "About this book\nIntro.\nPage 3 of 5",
+        "1. Context\n& war\nText that mentions 2. Finds per km2.\nPage 4 of 5",
+        "2. Finds per km2\nPage 5 of 5",
+    ]
+    assert chapter_pages(pages, chapters) == {
+        "about-this-book": 3,
+        "document-chapters/01-context": 4,
+        "document-chapters/02-finds": 5,
+    }
+    assert chapter_pages(pages[:3], chapters) == {"about-this-book": 3}
+
+
+def test_print_css_sets_a4_page_numbers_and_hides_the_web_page_frame() -> None:
+    css = PRINT_CSS.read_text()
+    assert "size: A4" in css
+    assert "counter(page)" in css and "counter(pages)" in css
+    for selector in [".bd-sidebar-primary", "#pst-header", ".copybtn", ".cell details.hide"]:
+        assert selector in css
+    assert not PRINT_CSS.is_relative_to(PROJECT_ROOT / "_static")
+
+
+def pdf_tool_output(*command: str) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(not BUILT_PDF.exists(), reason="no built PDF (run make book first)")
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+def test_built_pdf_is_a4_with_title_page_and_page_numbers() -> None:
+    info = pdf_tool_output("pdfinfo", str(BUILT_PDF))
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    width, height = map(float, re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups())
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2, info  # A4 in points
+
+    cff = yaml.safe_load((PROJECT_ROOT / "CITATION.cff").read_text())
+    first = " ".join(pdf_tool_output("pdftotext", "-l", "1", str(BUILT_PDF), "-").split())
+    assert " ".join(str(cff["title"]).split()) in first
+    assert "not affiliated with CMAC" in first
+    assert f"Version {cff['version']}" in first
+    for text in ["Commit", "Built", "How to cite", f"Page 1 of {pages}"]:
+        assert text in first
+
+    contents = pdf_tool_output("pdftotext", "-f", "2", "-l", "2", str(BUILT_PDF), "-")
+    assert contents.lstrip().startswith("Contents")
+
+    text = pdf_tool_output("pdftotext", str(BUILT_PDF), "-").split("\f")
+    numbered = [n for n, page in enumerate(text[:pages], 1) if f"Page {n} of {pages}" in page]
+    assert numbered == list(range(1, pages + 1))
+    assert "Show code cell source" not in "".join(text)
