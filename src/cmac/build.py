@@ -142,6 +142,7 @@ class Builder:
         self.cache_dir = out / "cache"
         self.files = check_toc(root)
         self.chapters = read_chapters(self.files, assignments)
+        self.assignments = assignments
         self.digests: dict[str, str] = {}
 
     def run_dir(self, chapter: Chapter) -> Path:
@@ -249,7 +250,7 @@ class Builder:
         results = merge_results(
             [self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters]
         )
-        stage_book(self.root, self.files, executed, stage, tables, results)
+        stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2) as builds:  # HTML and the PDF's single page
             html_build = builds.submit(run_jupyter_book, stage, self.out / "jb")

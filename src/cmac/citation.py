@@ -3,25 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
 
 from cmac.paths import PROJECT_ROOT
 
+CFF_NAME = "CITATION.cff"
+BASE_URL_VARIABLE = "CMAC_BASE_URL"
+LICENCE_NOTE = (
+    "Text and derived data: CC BY 4.0. Code: MIT. Quoted source text remains with its owners."
+)
+
 
 @dataclass(frozen=True)
 class BookVersion:
-    """Release number, short commit (with '+modified' for uncommitted changes) and build date."""
+    """Release number, short commit (with '+modified' for uncommitted changes), build date,
+    and the parameters set on the command line if they differ from the book's defaults."""
 
     release: str
     commit: str
     date: str
+    parameters: tuple[str, ...] = ()
+
+    @property
+    def canonical(self) -> bool:
+        return not self.parameters
 
     @property
     def label(self) -> str:
@@ -52,21 +66,73 @@ def build_date() -> str:
     return dt.datetime.now(dt.UTC).date().isoformat()
 
 
-def book_version(root: Path = PROJECT_ROOT) -> BookVersion:
-    pyproject = (root / "pyproject.toml").read_text()
-    release = re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE)
-    return BookVersion(release.group(1) if release else "0", git_commit(root), build_date())
+def book_version(root: Path = PROJECT_ROOT, parameters: tuple[str, ...] = ()) -> BookVersion:
+    """The version in CITATION.cff, the commit, the build date and any non-default parameters."""
+    release = str(read_cff(root).get("version", "0"))
+    return BookVersion(release, git_commit(root), build_date(), tuple(parameters))
+
+
+def read_cff(root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    return yaml.safe_load((root / CFF_NAME).read_text(encoding="utf-8"))
+
+
+def join_names(names: list[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def cff_authors(cff: dict[str, Any]) -> list[str]:
+    """Author names from CITATION.cff: an entity's ``name`` or a person's given and family."""
+    names = []
+    for author in cff.get("authors") or []:
+        if not isinstance(author, dict):
+            continue
+        person = " ".join(
+            str(author[key]).strip()
+            for key in ("given-names", "name-particle", "family-names", "name-suffix")
+            if author.get(key)
+        )
+        name = str(author.get("name") or "").strip() or person
+        if name:
+            names.append(name)
+    return names
 
 
 @dataclass(frozen=True)
 class BookInfo:
+    """What a citation of the book needs. Title, authors and licences come from CITATION.cff,
+    the one source for them; the addresses from _config.yml (``html.baseurl``, overridable
+    at build time with CMAC_BASE_URL, and ``repository.url``)."""
+
     title: str
-    author: str
+    authors: tuple[str, ...]
+    licenses: tuple[str, ...]
+    base_url: str
+    repository: str
+
+    @property
+    def author(self) -> str:
+        return join_names(list(self.authors))
+
+    def url(self, page_path: str) -> str:
+        return self.base_url + page_path
 
 
-def book_info(config_path: Path) -> BookInfo:
-    config = yaml.safe_load(config_path.read_text())
-    return BookInfo(config["title"], config["author"])
+def book_info(root: Path = PROJECT_ROOT) -> BookInfo:
+    cff = read_cff(root)
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    base = os.environ.get(BASE_URL_VARIABLE) or (config.get("html") or {}).get("baseurl", "")
+    if not base.startswith("https://"):
+        raise ValueError(f"the book's base URL must start with https://, not {base!r}")
+    licenses = cff.get("license", [])
+    return BookInfo(
+        title=str(cff["title"]),
+        authors=tuple(cff_authors(cff)),
+        licenses=tuple([licenses] if isinstance(licenses, str) else licenses),
+        base_url=base.rstrip("/") + "/",
+        repository=str((config.get("repository") or {}).get("url", "")),
+    )
 
 
 def page_title(source: Path) -> str:
@@ -86,31 +152,100 @@ def bibtex_key(page_path: str) -> str:
     return "cmac-study-" + re.sub(r"[^a-z0-9]+", "-", Path(page_path).stem.lower()).strip("-")
 
 
-def cite_box(info: BookInfo, chapter_title: str, page_path: str, version: BookVersion) -> str:
-    """A MyST admonition with a plain citation and a BibTeX entry for one page."""
-    year = version.date[:4]
-    bibtex = "\n".join(
-        [
-            f"@incollection{{{bibtex_key(page_path)},",
-            f"  author    = {{{{{info.author}}}}},",
-            f"  title     = {{{chapter_title}}},",
-            f"  booktitle = {{{info.title}}},",
-            f"  year      = {{{year}}},",
-            f"  edition   = {{{version.release}}},",
-            f"  note      = {{Version {version.label}, built {version.date}, page {page_path}}}",
-            "}",
+@dataclass(frozen=True)
+class PageCitation:
+    """One page of the book as a citable item."""
+
+    info: BookInfo
+    version: BookVersion
+    number: str  # chapter number, "" for unnumbered pages
+    title: str
+    page_path: str  # e.g. chapters/05-trends-and-breaks.html
+
+    @property
+    def full_title(self) -> str:
+        return f"{self.number}. {self.title}" if self.number else self.title
+
+    @property
+    def url(self) -> str:
+        return self.info.url(self.page_path)
+
+    @property
+    def year(self) -> str:
+        return self.version.date[:4]
+
+    @property
+    def key(self) -> str:
+        return bibtex_key(self.page_path)
+
+    def note(self) -> str:
+        text = f"Version {self.version.label}, built {self.version.date}"
+        if not self.version.canonical:
+            text += ", with non-default parameters " + "; ".join(self.version.parameters)
+        return text
+
+
+def bibtex(page: PageCitation) -> str:
+    fields = [
+        ("author", "{" + page.info.author + "}"),
+        ("title", page.full_title),
+        ("booktitle", page.info.title),
+        ("chapter", page.number),
+        ("year", page.year),
+        ("version", page.version.release),
+        ("organization", page.info.author),
+        ("url", page.url),
+        ("urldate", page.version.date),
+        ("note", page.note()),
+    ]
+    body = ",\n".join(f"  {name:<12} = {{{value}}}" for name, value in fields if value)
+    return f"@incollection{{{page.key},\n{body}\n}}\n"
+
+
+def ris(page: PageCitation) -> str:
+    lines = [
+        ("TY", "CHAP"),
+        *[("AU", name) for name in page.info.authors],
+        ("TI", page.full_title),
+        ("T2", page.info.title),
+        ("PY", page.year),
+        ("ET", page.version.release),
+        ("PB", page.info.author),
+        ("UR", page.url),
+        ("Y2", page.version.date),
+        ("N1", page.note()),
+        ("ER", ""),
+    ]
+    return "".join(f"{tag}  - {value}\r\n" for tag, value in lines)
+
+
+def cite_box(page: PageCitation, downloads: str) -> str:
+    """A MyST admonition: the citation with the page's full URL, the BibTeX entry, and links
+    to the page's .bib and .ris files (``downloads`` is the relative folder holding them)."""
+    kind = "chapter" if page.number else "page"
+    warning = (
+        []
+        if page.version.canonical
+        else [
+            "**Not the canonical version.** This copy was built with parameters other than "
+            "the book's defaults: "
+            + ", ".join("``" + p.replace("`", "'") + "``" for p in page.version.parameters),
+            "",
         ]
     )
-    kind = "chapter" if page_path.startswith("chapters/") else "page"
     return "\n".join(
         [
             f":::{{admonition}} Cite this {kind}",
             ":class: cite-this dropdown",
-            f"{info.author} ({year}). “{chapter_title}”. In *{info.title}*, version "
-            f"{version.label}, built {version.date}. Page `{page_path}`.",
+            *warning,
+            f"{page.info.author} ({page.year}). “{page.full_title}”. In *{page.info.title}*, "
+            f"version {page.version.label}, built {page.version.date}. <{page.url}>",
+            "",
+            f'Download: <a href="{downloads}/{page.key}.bib" download>BibTeX</a> · '
+            f'<a href="{downloads}/{page.key}.ris" download>RIS</a>',
             "",
             "```bibtex",
-            bibtex,
+            bibtex(page).rstrip("\n"),
             "```",
             ":::",
         ]
@@ -130,7 +265,15 @@ def add_cite_box(page: Path, box: str) -> None:
 
 
 def version_footer(version: BookVersion) -> str:
+    parameters = (
+        ""
+        if version.canonical
+        else " <strong>Built with non-default parameters:</strong> "
+        + html.escape("; ".join(version.parameters))
+        + "."
+    )
     return (
         f'<div class="book-version">Version {version.release}, commit '
-        f"<code>{version.commit}</code>, built {version.date}.</div>"
+        f"<code>{version.commit}</code>, built {version.date}.{parameters} "
+        f"{LICENCE_NOTE}</div>"
     )

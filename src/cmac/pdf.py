@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from cmac.citation import BookVersion, book_version
+from cmac.citation import BookVersion, book_version, cff_authors, join_names
 from cmac.execute import BuildError
 from cmac.paths import PROJECT_ROOT
 from cmac.site import CHROMIUM_FLAGS
@@ -65,29 +65,6 @@ def book_page(index: Path) -> Path:
     """The single page that holds the book (Sphinx's index.html may only redirect to it)."""
     target = redirect_target(index.read_text(encoding="utf-8"))
     return index.parent / target if target else index
-
-
-def join_names(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def cff_authors(cff: dict[str, object]) -> list[str]:
-    """Author names from CITATION.cff: an entity's ``name`` or a person's given and family."""
-    names = []
-    for author in cff.get("authors") or []:
-        if not isinstance(author, dict):
-            continue
-        person = " ".join(
-            str(author[key]).strip()
-            for key in ("given-names", "name-particle", "family-names", "name-suffix")
-            if author.get(key)
-        )
-        name = str(author.get("name") or "").strip() or person
-        if name:
-            names.append(name)
-    return names
 
 
 def read_title_page(root: Path = PROJECT_ROOT) -> TitlePage:

@@ -13,11 +13,16 @@ import yaml
 
 from cmac.cache import replace_dir
 from cmac.citation import (
+    BookInfo,
+    BookVersion,
+    PageCitation,
     add_cite_box,
+    bibtex,
     book_info,
     book_version,
     cite_box,
     page_title,
+    ris,
     version_footer,
 )
 from cmac.execute import BuildError
@@ -26,6 +31,7 @@ from cmac.results import results_table_html
 
 PDF_NAME = "cmac-study-book.pdf"
 RESULTS_SOURCE = "results.md"
+CITE_FOLDER = "cite"
 RESULTS_MARKER = "<!-- results-table -->"
 BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
 MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
@@ -86,32 +92,55 @@ def stage_book(
     stage: Path,
     tables: list[Path] | None = None,
     record: pd.DataFrame | None = None,
+    parameters: tuple[str, ...] = (),
 ) -> None:
     """Lay out the book source with executed notebooks in place of the stored ones.
 
     The staged copy also gets what only a built book has: the version in every page footer,
-    a 'Cite this chapter' box on every page, the results table on the results page, and the
-    data files under _static.
+    a 'Cite this chapter' box on every page with BibTeX and RIS files beside it, the results
+    table on the results page, and the data files under _static. ``parameters`` are the
+    non-default settings the chapters ran with; the citations and footer then say so.
     """
     if stage.exists():
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
     for name in BOOK_FILES:
         shutil.copy2(root / name, stage / name)
-    version = book_version(root)
-    set_footer(stage / "_config.yml", version_footer(version))
-    info = book_info(root / "_config.yml")
+    version = book_version(root, tuple(parameters))
+    info = book_info(root)
+    configure_stage(stage / "_config.yml", info, version)
+    numbers = page_numbers(files)
+    cite_dir = stage / "_static" / CITE_FOLDER
+    cite_dir.mkdir(parents=True)
     for source in files:
         target = stage / source.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(executed.get(source, source), target)
-        page = source.relative_to(root).with_suffix(".html").as_posix()
-        add_cite_box(target, cite_box(info, page_title(source), page, version))
+        page_path = source.relative_to(root).with_suffix(".html").as_posix()
+        page = PageCitation(info, version, numbers.get(source, ""), page_title(source), page_path)
+        (cite_dir / f"{page.key}.bib").write_text(bibtex(page), encoding="utf-8")
+        (cite_dir / f"{page.key}.ris").write_text(ris(page), encoding="utf-8")
+        depth = "../" * page_path.count("/")
+        add_cite_box(target, cite_box(page, f"{depth}_static/{CITE_FOLDER}"))
     if record is not None:
-        numbered = [f for f in files[1:] if f.suffix == ".ipynb"]  # files[0] is the root
-        chapters = {f.stem: (str(n), page_title(f)) for n, f in enumerate(numbered, start=1)}
+        chapters = {f.stem: (numbers[f], page_title(f)) for f in files if f.suffix == ".ipynb"}
         fill_results_page(stage / RESULTS_SOURCE, record, chapters)
     stage_static(root, stage, tables)
+
+
+def page_numbers(files: list[Path]) -> dict[Path, str]:
+    """Chapter numbers as Sphinx gives them: every page after the root, in book order."""
+    return {source: str(n) for n, source in enumerate(files[1:], start=1)}
+
+
+def configure_stage(config_path: Path, info: BookInfo, version: BookVersion) -> None:
+    """Title and author from CITATION.cff, the page footer, and the canonical base URL."""
+    config = yaml.safe_load(config_path.read_text())
+    config["title"] = info.title
+    config["author"] = info.author
+    config.setdefault("html", {})["extra_footer"] = version_footer(version)
+    config["html"]["baseurl"] = info.base_url
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
 
 
 def fill_results_page(
@@ -123,17 +152,11 @@ def fill_results_page(
     page.write_text(text.replace(RESULTS_MARKER, results_table_html(record, chapters)))
 
 
-def set_footer(config_path: Path, footer: str) -> None:
-    config = yaml.safe_load(config_path.read_text())
-    config.setdefault("html", {})["extra_footer"] = footer
-    config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
-
-
 def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> None:
     """Static files served by the book itself: ours, the data files, the tables as CSV
     (written by the chapters), and MathJax."""
     static = stage / "_static"
-    shutil.copytree(root / "_static", static)
+    shutil.copytree(root / "_static", static, dirs_exist_ok=True)
     (static / "tables").mkdir()
     for folder in tables or []:
         for csv in sorted(folder.glob("*.csv")):
