@@ -217,7 +217,7 @@ def test_source_documents_map_to_entries(bib: pybtex.database.BibliographyData) 
 def cited_keys(root: Path) -> set[str]:
     pattern = re.compile(r"\{cite:[a-z]+\}`([^`]+)`")
     keys: set[str] = set()
-    for path in [*root.glob("chapters/*.ipynb"), *root.glob("chapters/*.md"), root / "intro.md"]:
+    for path in [*root.glob("chapters/*.ipynb"), *root.glob("*.md"), root / "intro.ipynb"]:
         if path.exists():
             for group in pattern.findall(path.read_text(encoding="utf-8")):
                 keys.update(part.strip() for part in group.split(","))

@@ -116,3 +116,34 @@ def test_results_table_rows_have_anchors_and_escaped_text() -> None:
     assert "&lt;b&gt;limit&lt;/b&gt;" in table and "<b>" not in table
     assert "March &lt;script&gt;" in table
     assert 'title="Trends &amp; breaks">5</a>' in table
+
+
+def test_quote_glues_another_chapters_number_as_printed_without_recording_it(
+    tmp_path: Path,
+) -> None:
+    from cmac.results import read_results
+
+    ResultsRecord("05-x", out_dir=tmp_path, glue=lambda k, v: None).add(
+        "growth", 21.358, "%/yr", "Growth", "{:.1f}"
+    )
+    record = read_results({"05-x": str(tmp_path / "05-x.json")})
+    glued: dict[str, str] = {}
+    landing = ResultsRecord("intro", out_dir=tmp_path, glue=glued.__setitem__, page_prefix="")
+    assert landing.quote(record, "05-x", "growth") == "21.4"
+    assert glued["growth"] == (
+        '<a class="result-ref" href="results.html#r-05-x-growth" title="Growth">21.4</a>'
+    )
+    assert not (tmp_path / "intro.json").exists()
+    with pytest.raises(KeyError, match="no result 'nope' from chapter '05-x'"):
+        landing.quote(record, "05-x", "nope")
+    with pytest.raises(FileNotFoundError, match="06-y"):
+        read_results({"06-y": str(tmp_path / "missing.json")})
+
+
+def test_negative_numbers_get_a_true_minus_sign(tmp_path: Path) -> None:
+    glued: dict[str, str] = {}
+    record = ResultsRecord("05-x", out_dir=tmp_path, glue=glued.__setitem__)
+    record.add("low", -31.9, "%", "Lower limit", "{:.1f}")
+    record.add("span", "2008-2010", "years", "A span written with a hyphen", "{}")
+    assert ">−31.9</a>" in glued["low"]
+    assert ">2008-2010</a>" in glued["span"]  # text values keep their own characters

@@ -43,9 +43,12 @@ BOOK_SOURCES = [
     "_config.yml",
     "_toc.yml",
     "references.bib",
-    "intro.md",
     "references.md",
     "results.md",
+    "how-to-cite.md",
+    "glossary.md",
+    "LICENSE.md",
+    "CITATION.cff",
     "package-lock.json",
 ]
 
@@ -225,7 +228,12 @@ class Builder:
             del pending[name]
             print(f"  start   {name} ({reason})", flush=True)
             scratch = self.cache_dir / f"{name}.running"
-            future = pool.submit(run_in_folder, chapter.source, scratch, chapter.parameters)
+            parameters = dict(chapter.parameters)
+            if chapter.needs:  # where the chapters it needs left their records
+                parameters["chapter_results"] = {
+                    n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
+                }
+            future = pool.submit(run_in_folder, chapter.source, scratch, parameters)
             running[future] = chapter
 
     def finish(self, chapter: Chapter, result: ChapterRun) -> None:
@@ -239,6 +247,8 @@ class Builder:
         self.digests[chapter.name] = state.digest
 
     def publish_site(self) -> None:
+        from cmac.citation import book_info, book_version
+        from cmac.datapackage import PACKAGE_NAME, write_package
         from cmac.pdf import print_pdf
         from cmac.results import merge_results
         from cmac.site import add_mathjax, publish, run_jupyter_book, stage_book
@@ -274,6 +284,15 @@ class Builder:
         print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
         shutil.rmtree(self.out / "jb-single")
         results.to_csv(html / "results.csv", index=False)
+        write_package(
+            html / PACKAGE_NAME,
+            self.root / "data",
+            html / "results.csv",
+            sorted((html / "_static" / "tables").glob("*.csv")),
+            self.root / "LICENSE.md",
+            book_info(self.root),
+            book_version(self.root, tuple(self.assignments)),
+        )
         (html / ".book-fingerprint").write_text(book_fingerprint(self.root, self.digests))
         publish(html, self.out / "html")
         shutil.rmtree(self.out / "jb")

@@ -277,3 +277,31 @@ def version_footer(version: BookVersion) -> str:
         f"<code>{version.commit}</code>, built {version.date}.{parameters} "
         f"{LICENCE_NOTE}</div>"
     )
+
+
+def book_citation(info: BookInfo, version: BookVersion) -> str:
+    """The whole book, as a MyST block: plain citation, BibTeX (@book) and downloads."""
+    entry = "\n".join(
+        [
+            "@book{cmac-study,",
+            f"  author       = {{{{{info.author}}}}},",
+            f"  title        = {{{info.title}}},",
+            f"  year         = {{{version.date[:4]}}},",
+            f"  version      = {{{version.release}}},",
+            f"  organization = {{{info.author}}},",
+            f"  url          = {{{info.base_url}}},",
+            f"  urldate      = {{{version.date}}},",
+            f"  note         = {{Version {version.label}, built {version.date}}}",
+            "}",
+        ]
+    )
+    return "\n".join(
+        [
+            f"{info.author} ({version.date[:4]}). *{info.title}*. Version {version.label}, "
+            f"built {version.date}. <{info.base_url}>",
+            "",
+            "```bibtex",
+            entry,
+            "```",
+        ]
+    )

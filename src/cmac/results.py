@@ -65,6 +65,8 @@ class ResultsRecord:
         if hasattr(value, "item"):  # numpy scalars -> plain Python for JSON
             value = value.item()
         text = fmt.format(value)
+        if isinstance(value, int | float):
+            text = text.replace("-", "−")  # a true minus sign in the text
         href = f"{self.page_prefix}{RESULTS_PAGE}#{anchor(self.chapter, key)}"
         self.glue(key, result_link(text, href, description))
         self.entries[key] = {
@@ -91,6 +93,17 @@ class ResultsRecord:
         self.add(key, estimate, unit, description, fmt)
         self.add(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt)
         self.add(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt)
+
+    def quote(self, record: pd.DataFrame, chapter: str, key: str, as_key: str = "") -> str:
+        """Glue another chapter's number as that chapter printed it, linked to its row.
+        Nothing is recorded again: the number already has its row."""
+        rows = record[(record["chapter"] == chapter) & (record["key"] == key)]
+        if rows.empty:
+            raise KeyError(f"no result {key!r} from chapter {chapter!r} in the record")
+        entry = rows.iloc[0]
+        href = f"{self.page_prefix}{RESULTS_PAGE}#{anchor(chapter, key)}"
+        self.glue(as_key or key, result_link(str(entry["text"]), href, str(entry["description"])))
+        return str(entry["text"])
 
     def values_with_unit(self, unit: str) -> pd.Series:
         """Every number recorded so far with this unit (for example all p-values), by key."""
@@ -126,11 +139,12 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
     for entry in record.itertuples(index=False):
         row_id = anchor(entry.chapter, entry.key)
         number, title = chapters.get(entry.chapter, (entry.chapter, entry.chapter))
+        page = "intro.html" if entry.chapter == "intro" else f"chapters/{entry.chapter}.html"
         rows.append(
             f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
             f'<br><span class="what">{cell(entry.description)}</span></td>'
             f'<td class="num">{cell(shown(entry.value))}</td><td>{cell(entry.unit)}</td>'
-            f'<td><a href="chapters/{cell(entry.chapter)}.html" title="{cell(title)}">'
+            f'<td><a href="{cell(page)}" title="{cell(title)}">'
             f"{cell(number)}</a></td></tr>"
         )
     return "\n".join(
@@ -148,3 +162,17 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
             " r.hidden = q && !r.textContent.toLowerCase().includes(q); });</script>",
         ]
     )
+
+
+def read_results(files: dict[str, str], published: Path | None = None) -> pd.DataFrame:
+    """Other chapters' records: the files the build passes (chapter -> JSON path), or, run
+    by hand after a build, the published record."""
+    if files:
+        missing = [chapter for chapter, path in files.items() if not Path(path).exists()]
+        if missing:
+            raise FileNotFoundError(f"no results for chapter(s) {', '.join(missing)}")
+        return merge_results([Path(path) for path in files.values()])
+    published = published or build_dir() / "results.csv"
+    if not published.exists():
+        raise FileNotFoundError(f"no results record at {published}: build the book first")
+    return pd.read_csv(published, dtype={"text": str}, keep_default_na=False)

@@ -18,6 +18,7 @@ from cmac.citation import (
     PageCitation,
     add_cite_box,
     bibtex,
+    book_citation,
     book_info,
     book_version,
     cite_box,
@@ -32,6 +33,8 @@ from cmac.results import results_table_html
 PDF_NAME = "cmac-study-book.pdf"
 RESULTS_SOURCE = "results.md"
 CITE_FOLDER = "cite"
+CITE_PAGE = "how-to-cite.md"
+CITE_MARKER = "<!-- book-citation -->"
 RESULTS_MARKER = "<!-- results-table -->"
 BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
 MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
@@ -123,8 +126,12 @@ def stage_book(
         depth = "../" * page_path.count("/")
         add_cite_box(target, cite_box(page, f"{depth}_static/{CITE_FOLDER}"))
     if record is not None:
-        chapters = {f.stem: (numbers[f], page_title(f)) for f in files if f.suffix == ".ipynb"}
-        fill_results_page(stage / RESULTS_SOURCE, record, chapters)
+        chapters = {
+            f.stem: (numbers.get(f, "Home"), page_title(f)) for f in files if f.suffix == ".ipynb"
+        }
+        fill_marker(stage / RESULTS_SOURCE, RESULTS_MARKER, results_table_html(record, chapters))
+    if (stage / CITE_PAGE).exists():
+        fill_marker(stage / CITE_PAGE, CITE_MARKER, book_citation(info, version))
     stage_static(root, stage, tables)
 
 
@@ -143,13 +150,12 @@ def configure_stage(config_path: Path, info: BookInfo, version: BookVersion) -> 
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
 
 
-def fill_results_page(
-    page: Path, record: pd.DataFrame, chapters: dict[str, tuple[str, str]]
-) -> None:
+def fill_marker(page: Path, marker: str, content: str) -> None:
+    """Put generated content where a staged page holds its marker comment."""
     text = page.read_text()
-    if RESULTS_MARKER not in text:
-        raise BuildError(f"{RESULTS_SOURCE} has lost its marker {RESULTS_MARKER}")
-    page.write_text(text.replace(RESULTS_MARKER, results_table_html(record, chapters)))
+    if marker not in text:
+        raise BuildError(f"{page.name} has lost its marker {marker}")
+    page.write_text(text.replace(marker, content))
 
 
 def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> None:
