@@ -60,3 +60,29 @@ def test_every_table_names_the_data_behind_it() -> None:
         for cell in nbformat.read(path, as_version=4).cells:
             if "show_table(" in cell.source:
                 assert cell.source.count("show_table(") == cell.source.count("data="), path.name
+
+
+HIDDEN = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+
+
+@pytest.mark.parametrize(
+    "path", [*NOTEBOOKS, PROJECT_ROOT / "intro.ipynb"], ids=[*[p.name for p in NOTEBOOKS], "intro"]
+)
+def test_readers_see_no_code_unless_they_ask(path: Path) -> None:
+    """Display and bookkeeping cells show only their output; model fits keep a 'show code'
+    toggle (hide-input)."""
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code":
+            assert HIDDEN & set(tags(cell)), cell.source[:80]
+
+
+@pytest.mark.parametrize(
+    "path", [*NOTEBOOKS, PROJECT_ROOT / "intro.ipynb"], ids=[*[p.name for p in NOTEBOOKS], "intro"]
+)
+def test_every_figure_has_alt_text_that_describes_it(path: Path) -> None:
+    for cell in nbformat.read(path, as_version=4).cells:
+        options = cell.get("metadata", {}).get("mystnb", {})
+        if "figure" in options:
+            alt = options.get("image", {}).get("alt", "")
+            assert len(alt.split()) >= 8, (options["figure"]["name"], alt)
+            assert not alt.endswith(".png") and options["figure"]["name"] not in alt

@@ -70,3 +70,29 @@ def test_description_is_cut_at_a_word() -> None:
     long = '<article class="bd-article"><p>' + "word " * 60 + "</p>"
     text = tidy.page_description(long)
     assert len(text) <= tidy.DESCRIPTION_LENGTH + 2 and text.endswith(" …")
+
+
+def test_images_get_their_css_size_and_shrink(tmp_path) -> None:  # noqa: ANN001
+    from PIL import Image
+
+    page = '<p><img alt="A chart" src="../_images/abc.png" /></p>'
+    assert tidy.size_images(page, {"abc.png": (1536, 960)}) == (
+        '<p><img width="768" height="480" alt="A chart" src="../_images/abc.png" /></p>'
+    )
+    assert tidy.size_images(page, {}) == page
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    ax.plot(range(50), [x**0.5 for x in range(50)], lw=3)
+    ax.set_title("A chart with antialiased lines and text")
+    figure = tmp_path / "f.png"
+    fig.savefig(figure, dpi=200)
+    plt.close(fig)
+    before = figure.stat().st_size
+    tidy.shrink_png(figure)
+    assert figure.stat().st_size < before
+    with Image.open(figure) as shrunk:
+        assert shrunk.size == (1280, 800) and shrunk.mode == "P"

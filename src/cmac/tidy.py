@@ -7,12 +7,16 @@ strings, makes each page:
 - load the search scripts only on the search page, and its other scripts deferred, so
   nothing but the small options file blocks the first paint;
 - carry one viewport tag and a meta description (its first paragraph);
-- use list roles that assistive technology accepts in the bibliography.
+- use list roles that assistive technology accepts in the bibliography;
+- size its figures: each PNG is cut to a 256-colour palette when that is smaller (plots have
+  few colours; about a third of the bytes), and each <img> gets width and height (half the
+  pixel size, as the figures are drawn at 2x or more) so the page does not jump as it loads.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import json
 import re
 from collections.abc import Iterable
@@ -135,7 +139,42 @@ def tidy_site(site: Path) -> None:
     if bundle.exists():
         slim = slim_icons(bundle.read_text(encoding="utf-8"), used_icons(texts.values()))
         bundle.write_text(slim, encoding="utf-8")
+    sizes = {}
+    for image in sorted((site / "_images").glob("*.png")):
+        shrink_png(image)
+        from PIL import Image
+
+        with Image.open(image) as opened:
+            sizes[image.name] = opened.size
     for path, text in texts.items():
-        tidy = tidy_page(text, is_search_page=path.name == "search.html")
+        tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
         if tidy != text:
             path.write_text(tidy, encoding="utf-8")
+
+
+def shrink_png(path: Path) -> None:
+    """Re-save a figure with a 256-colour palette if that makes it smaller."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        palette = image.convert("RGBA").quantize(
+            colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+        )
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG", optimize=True)
+    if buffer.tell() < path.stat().st_size:
+        path.write_bytes(buffer.getvalue())
+
+
+def size_images(page: str, sizes: dict[str, tuple[int, int]]) -> str:
+    """Give each <img> of a known figure its CSS size: half its pixels (drawn at 2x)."""
+
+    def sized(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        name = Path(match.group(1)).name
+        if name not in sizes or " width=" in tag:
+            return tag
+        width, height = sizes[name]
+        return tag.replace("<img ", f'<img width="{width // 2}" height="{height // 2}" ', 1)
+
+    return re.sub(r'<img [^>]*src="[^"]*_images/([^"]+\.png)"[^>]*>', sized, page)
