@@ -96,3 +96,15 @@ def test_images_get_their_css_size_and_shrink(tmp_path) -> None:  # noqa: ANN001
     assert figure.stat().st_size < before
     with Image.open(figure) as shrunk:
         assert shrunk.size == (1280, 800) and shrunk.mode == "P"
+
+
+def test_title_bar_goes_after_the_sidebar_button_once() -> None:
+    page = (
+        '<div class="header-article-items__start"><div class="header-article-item">'
+        "<button>x</button></div></div>"
+    )
+    once = tidy.add_title_bar(page, "CMAC & UXO", "../intro.html")
+    assert once.count("header-book-title") == 1
+    assert '<a href="../intro.html">CMAC &amp; UXO</a>' in once
+    assert once.index("</button>") < once.index("header-book-title")
+    assert tidy.add_title_bar(once, "CMAC & UXO", "../intro.html") == once

@@ -273,7 +273,7 @@ class Builder:
         single = self.out / "jb-single" / "_build" / "singlehtml"
         add_mathjax(html)
         add_mathjax(single)
-        tidy_site(html)
+        tidy_site(html, book_info(self.root).title)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
             "(execution off, warnings are errors)",

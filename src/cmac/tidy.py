@@ -8,6 +8,7 @@ strings, makes each page:
   nothing but the small options file blocks the first paint;
 - carry one viewport tag and a meta description (its first paragraph);
 - use list roles that assistive technology accepts in the bibliography;
+- show the book's title in the page header, which on a phone is the only bar on screen;
 - size its figures: each PNG is cut to a 256-colour palette when that is smaller (plots have
   few colours; about a third of the bytes), and each <img> gets width and height (half the
   pixel size, as the figures are drawn at 2x or more) so the page does not jump as it loads.
@@ -99,6 +100,22 @@ def page_description(page: str) -> str:
     return text
 
 
+HEADER_START = '<div class="header-article-items__start">'
+
+
+def add_title_bar(page: str, title: str, home: str) -> str:
+    """The book's title, linked to the landing page, after the sidebar button."""
+    if not title or HEADER_START not in page or "header-book-title" in page:
+        return page
+    link = (
+        f'<div class="header-article-item header-book-title">'
+        f'<a href="{html.escape(home)}">{html.escape(title)}</a></div>'
+    )
+    start = page.index(HEADER_START)
+    end = page.index("</div>", page.index("</button>", start)) + len("</div>")
+    return page[:end] + link + page[end:]
+
+
 def tidy_page(page: str, is_search_page: bool = False) -> str:
     head_end = page.find("</head>")
     if head_end < 0:
@@ -132,7 +149,7 @@ def tidy_page(page: str, is_search_page: bool = False) -> str:
     return head + body
 
 
-def tidy_site(site: Path) -> None:
+def tidy_site(site: Path, title: str = "") -> None:
     pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
     texts = {p: p.read_text(encoding="utf-8") for p in pages}
     bundle = site / FONTAWESOME
@@ -148,6 +165,8 @@ def tidy_site(site: Path) -> None:
             sizes[image.name] = opened.size
     for path, text in texts.items():
         tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
+        home = "../" * len(path.relative_to(site).parent.parts) + "intro.html"
+        tidy = add_title_bar(tidy, title, home)
         if tidy != text:
             path.write_text(tidy, encoding="utf-8")
 
