@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make book` and `make test`. Each sets up what it needs:
-# .venv from requirements.txt, MathJax from package-lock.json, Debian's chromium for the PDF.
+# .venv from requirements.txt and Debian's chromium for the PDF. Node (Lighthouse) is only for
+# `make audit`.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -29,27 +30,27 @@ $(SYSTEM_READY): | $(READY)
 		apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null; fi
 	touch $@
 
-book: $(READY) $(NODE_READY) $(SYSTEM_READY)
+book: $(READY) $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.build
 
 # The same build with the network cut (loopback only), to prove it needs nothing from outside.
-book-offline: $(READY) $(NODE_READY) $(SYSTEM_READY)
+book-offline: $(READY) $(SYSTEM_READY)
 	unshare --net bash -c 'ip link set lo up && $(RUN) $(BIN)/python -m cmac.build'
 
 # Cold build, no-change rebuild, one edited chapter, and jupyter-book's own execution.
-bench: $(READY) $(NODE_READY) $(SYSTEM_READY)
+bench: $(READY) $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.bench
 
 lint: $(READY)
 	$(BIN)/ruff check src tests chapters
 
 # The (incremental) build first, so the golden test compares the current results record.
-test: lint $(NODE_READY) $(SYSTEM_READY)
+test: lint $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.build
 	$(RUN) $(BIN)/python -m pytest
 
 # Rewrite the golden snapshot from a fresh build; commit it with the change that moved it.
-golden: $(READY) $(NODE_READY) $(SYSTEM_READY)
+golden: $(READY) $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.build
 	$(BIN)/python -m cmac.golden --update
 

@@ -85,7 +85,8 @@ def test_layouts_have_one_row_per_item(tables_1992_2012) -> None:
 def test_phrases() -> None:
     assert analysis.ci_phrase(-1, 2) == "includes no change"
     assert analysis.ci_phrase(1, 2) == "excludes no change"
-    assert analysis.format_p(0.0001) == "< 0.001"
+    assert analysis.format_p(0.0001) == "<\u00a00.001"  # a no-break space: never wraps
+    assert analysis.format_p(0.0456) == "0.046"
     checks = {"ljung_box_p": 0.5, "breusch_pagan_p": 0.01, "jarque_bera_p": 0.9}
     assert "Breusch–Pagan" in analysis.diagnostics_phrase(checks)
 

@@ -167,9 +167,13 @@ def test_rates_layout_marks_rates_that_never_finish() -> None:
         }
     )
     layout = national.rates_layout(rates, 2030)
-    assert layout["Calendar years after the deadline"].tolist() == ["+7", "never at this rate"]
+    assert layout["Calendar years after the deadline"].tolist() == ["+7", "never"]
     assert layout["Finished during"].tolist() == ["2037", "never"]
-    assert layout["Rate (km²/yr)"].tolist() == ["100.0", "1.0 or more"]
+    assert layout["Rate (km²/yr)"].tolist() == ["100.0", ">1.0"]  # printed ">": more than
+    csv = layout.attrs["csv"]
+    assert csv["rate_km2_per_year"].tolist() == [100.0, 1.0]
+    assert csv["rate_qualifier"].tolist() == ["exact", "more than"]
+    assert csv["years_after_deadline"].tolist() == [7, pd.NA]
 
 
 def test_casualty_decline_on_an_exact_exponential() -> None:

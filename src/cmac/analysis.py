@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.regression.linear_model import RegressionResultsWrapper
 
-from cmac import models, tables
+from cmac import models, render, tables
 from cmac.params import ModelParameters
 
 PRIMARY_MODEL = "bc_lr_ramp"  # all pre-specified terms; used for the counterfactuals
@@ -163,17 +163,24 @@ def run_models(early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters)
 
 
 def format_p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """'0.012'; '< 0.001' (with a no-break space); a dash when there is no test."""
+    return render.p_value(p)
 
 
 def with_ci(estimate: float, low: float, high: float, digits: int = 1) -> str:
-    return f"{estimate:,.{digits}f} ({low:,.{digits}f} to {high:,.{digits}f})"
+    """'−3.5 (−12.8 to 6.9)': thousands separators and a true minus sign."""
+    return render.estimate_ci(estimate, low, high, digits)
+
+
+def unit_name(run: ModelRun) -> str:
+    """The effects' unit in a CSV column name."""
+    return "pct" if run.log_scale else "km2_per_year"
 
 
 def effects_layout(run: ModelRun) -> pd.DataFrame:
     """Every model's terms with 95 % CIs in plain units, for display."""
     frame = run.effects
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Model": frame["model"].map(models.MODEL_LABELS),
             "Term": frame["term"].map(models.TERM_LABELS),
@@ -186,42 +193,83 @@ def effects_layout(run: ModelRun) -> pd.DataFrame:
             "p": frame["p"].map(format_p),
         }
     )
+    effect = f"effect_{unit_name(run)}"
+    csv = pd.DataFrame(
+        {
+            "model": frame["model"],
+            "term": frame["term"],
+            effect: frame["estimate"],
+            f"{effect}_low": frame["ci_low"],
+            f"{effect}_high": frame["ci_high"],
+            "p": frame["p"],
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 def comparison_layout(run: ModelRun) -> pd.DataFrame:
     table = run.comparison
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Model": table["model"].map(models.MODEL_LABELS),
-            "Coefficients": table["k"],
-            "AICc": table["aicc"].map("{:.2f}".format),
-            "ΔAICc": table["delta_aicc"].map("{:.2f}".format),
-            "Akaike weight": table["weight"].map("{:.2f}".format),
-            "Exact F test against": table["tested_against"].map(models.MODEL_LABELS).fillna("–"),
+            "Coefficients": table["k"].map(render.number),
+            "AICc": table["aicc"].map(lambda v: render.number(v, 2)),
+            "ΔAICc": table["delta_aicc"].map(lambda v: render.number(v, 2)),
+            "Akaike weight": table["weight"].map(lambda v: render.number(v, 2)),
+            "Exact F test against": table["tested_against"]
+            .map(models.MODEL_LABELS)
+            .fillna(render.DASH),
             "F (df)": [
-                f"{f:.2f} ({df})" if df else "–"
+                f"{render.number(f, 2)} ({df})" if df else render.DASH
                 for f, df in zip(table["f"], table["df"], strict=True)
             ],
-            "p": table["p"].map(lambda p: "–" if pd.isna(p) else format_p(p)),
+            "p": table["p"].map(format_p),
         }
     )
+    df = table["df"].fillna("").astype(str).str.split(",", expand=True).reindex(columns=[0, 1])
+    csv = pd.DataFrame(
+        {
+            "model": table["model"],
+            "coefficients": table["k"],
+            "aicc": table["aicc"],
+            "delta_aicc": table["delta_aicc"],
+            "akaike_weight": table["weight"],
+            "tested_against": table["tested_against"],
+            "f": table["f"],
+            "df_num": pd.to_numeric(df[0].str.strip(), errors="coerce").astype("Int64"),
+            "df_den": pd.to_numeric(df[1].str.strip(), errors="coerce").astype("Int64"),
+            "p": table["p"],
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 def segmentation_layout(run: ModelRun) -> pd.DataFrame:
     table = run.segmentation
-    return pd.DataFrame(
+    years = table["first_years"].map(lambda years: ", ".join(map(str, years)))
+    shown = pd.DataFrame(
         {
-            "Breaks": table["breaks"],
-            "Best first years of new regimes": table["first_years"].map(
-                lambda years: ", ".join(map(str, years)) or "–"
-            ),
-            "Segmentations searched": table["segmentations_searched"],
-            "RSS": table["rss"].map("{:.3f}".format),
-            "BIC": table["bic"].map("{:.2f}".format),
-            "ΔBIC": table["delta_bic"].map("{:.2f}".format),
+            "Breaks": table["breaks"].map(render.number),
+            "Best first years of new regimes": years.replace("", render.DASH),
+            "Segmentations searched": table["segmentations_searched"].map(render.number),
+            "RSS": table["rss"].map(lambda v: render.number(v, 3)),
+            "BIC": table["bic"].map(lambda v: render.number(v, 2)),
+            "ΔBIC": table["delta_bic"].map(lambda v: render.number(v, 2)),
             "Chosen": table["chosen"].map({True: "yes", False: ""}),
         }
     )
+    csv = pd.DataFrame(
+        {
+            "breaks": table["breaks"],
+            "first_years": years,
+            "segmentations_searched": table["segmentations_searched"],
+            "rss": table["rss"],
+            "bic": table["bic"],
+            "delta_bic": table["delta_bic"],
+            "chosen": table["chosen"],
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 def segmented_fitted(run: ModelRun) -> tuple[tuple[int, ...], np.ndarray]:
@@ -269,7 +317,7 @@ def trend_table(early: pd.DataFrame, late: pd.DataFrame, first_period_start: str
 
 
 def trend_layout(table: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Series (n)": table["series"] + " (" + table["n"].astype(str) + ")",
             "Method": table["method"],
@@ -281,50 +329,74 @@ def trend_layout(table: pd.DataFrame) -> pd.DataFrame:
             ],
         }
     )
+    csv = pd.DataFrame(
+        {
+            "series": table["series"],
+            "n": table["n"],
+            "method": table["method"],
+            "growth_pct_per_year": table["growth"],
+            "growth_pct_per_year_low": table["growth_low"],
+            "growth_pct_per_year_high": table["growth_high"],
+            "slope_km2_per_year": table["slope"],
+            "slope_km2_per_year_low": table["slope_low"],
+            "slope_km2_per_year_high": table["slope_high"],
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 def diagnostics_layout(checks: dict[str, float]) -> pd.DataFrame:
     """Residual checks of a trend fit as a readable table."""
     lag = int(checks["ljung_box_lag"])
+    nan = float("nan")
     rows = [
         (
             "Durbin–Watson",
-            f"{checks['durbin_watson']:.2f}",
-            "–",
+            checks["durbin_watson"],
+            nan,
             "near 2: no first-order autocorrelation",
         ),
         (
             f"Ljung–Box Q ({lag} lags)",
-            f"{checks['ljung_box_q']:.2f}",
-            f"{checks['ljung_box_p']:.3f}",
+            checks["ljung_box_q"],
+            checks["ljung_box_p"],
             "autocorrelation up to that lag",
         ),
         (
             "Breusch–Pagan LM",
-            f"{checks['breusch_pagan_lm']:.2f}",
-            f"{checks['breusch_pagan_p']:.3f}",
+            checks["breusch_pagan_lm"],
+            checks["breusch_pagan_p"],
             "variance changing with the trend",
         ),
         (
             "Jarque–Bera",
-            f"{checks['jarque_bera']:.2f}",
-            f"{checks['jarque_bera_p']:.3f}",
+            checks["jarque_bera"],
+            checks["jarque_bera_p"],
             "non-normal residuals",
         ),
         (
             "Largest Cook's distance",
-            f"{checks['max_cooks_d']:.2f}",
-            "–",
+            checks["max_cooks_d"],
+            nan,
             f"in {int(checks['max_cooks_d_year'])}; 4/n is a common flag",
         ),
         (
             "Largest leverage",
-            f"{checks['max_leverage']:.2f}",
-            "–",
+            checks["max_leverage"],
+            nan,
             f"in {int(checks['max_leverage_year'])}; the end points of a trend always lead",
         ),
     ]
-    return pd.DataFrame(rows, columns=["Check", "Statistic", "p", "What it looks for"])
+    csv = pd.DataFrame(rows, columns=["check", "statistic", "p", "looks_for"])
+    shown = pd.DataFrame(
+        {
+            "Check": csv["check"],
+            "Statistic": csv["statistic"].map(lambda v: render.number(v, 2)),
+            "p": csv["p"].map(lambda p: render.DASH if pd.isna(p) else render.number(p, 3)),
+            "What it looks for": csv["looks_for"],
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 def ci_phrase(low: float, high: float, null: float = 0.0) -> str:
@@ -410,22 +482,34 @@ def density_forms(late: pd.DataFrame, ramp: tuple[int, int]) -> pd.DataFrame:
 
 
 def density_forms_layout(forms: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Item": forms["item"].map(tables.ITEM_NAMES),
             "Model": forms["form"],
             "Land release, % (95 % CI)": [
-                "–" if pd.isna(r.lr) else with_ci(r.lr, r.lr_low, r.lr_high)
+                render.DASH if pd.isna(r.lr) else with_ci(r.lr, r.lr_low, r.lr_high)
                 for r in forms.itertuples()
             ],
-            "ΔAICc": forms["delta_aicc"].map("{:.1f}".format),
+            "ΔAICc": forms["delta_aicc"].map(lambda v: render.number(v, 1)),
             "Converged": forms["converged"].map({True: "yes", False: "NO: do not read"}),
         }
     )
+    csv = pd.DataFrame(
+        {
+            "item": forms["item"],
+            "model": forms["form"],
+            "land_release_pct": forms["lr"],
+            "land_release_pct_low": forms["lr_low"],
+            "land_release_pct_high": forms["lr_high"],
+            "delta_aicc": forms["delta_aicc"],
+            "converged": forms["converged"],
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 def density_layout(run: DensityRun) -> pd.DataFrame:
-    rows = []
+    rows, csv_rows = [], []
     for item, fit in run.fits.items():
         effects = fit.effects.set_index("term")
         trend, ramp = effects.loc["trend"], effects.loc["lr_ramp"]
@@ -440,12 +524,30 @@ def density_layout(run: DensityRun) -> pd.DataFrame:
                 ),
                 "p, land release (bootstrap)": format_p(run.bootstrap[item][1]),
                 "α (95 % CI)": with_ci(fit.alpha, *fit.alpha_ci, digits=3),
-                "Poisson dispersion": f"{fit.pearson_dispersion:,.0f}",
-                "p, α = 0": format_p(fit.lr_p),
+                "Poisson dispersion": render.number(fit.pearson_dispersion),
+                "p, α\u00a0=\u00a00": format_p(fit.lr_p),  # no-break spaces: "= 0" stays with α
                 "Converged": "yes" if fit.converged else "NO: do not read",
             }
         )
-    return pd.DataFrame(rows)
+        csv_rows.append(
+            {
+                "item": item,
+                "trend_pct_per_year": trend["estimate"],
+                "trend_pct_per_year_low": trend["ci_low"],
+                "trend_pct_per_year_high": trend["ci_high"],
+                "land_release_pct": ramp["estimate"],
+                "land_release_pct_low": ramp["ci_low"],
+                "land_release_pct_high": ramp["ci_high"],
+                "land_release_p_bootstrap": run.bootstrap[item][1],
+                "alpha": fit.alpha,
+                "alpha_low": fit.alpha_ci[0],
+                "alpha_high": fit.alpha_ci[1],
+                "poisson_dispersion": fit.pearson_dispersion,
+                "alpha_zero_p": fit.lr_p,
+                "converged": fit.converged,
+            }
+        )
+    return render.with_csv(pd.DataFrame(rows), pd.DataFrame(csv_rows))
 
 
 def diagnostics_phrase(checks: dict[str, float], level: float = 0.05) -> str:

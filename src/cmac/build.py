@@ -251,7 +251,7 @@ class Builder:
         from cmac.datapackage import PACKAGE_NAME, write_package
         from cmac.pdf import print_pdf
         from cmac.results import merge_results
-        from cmac.site import add_mathjax, publish, run_jupyter_book, stage_book
+        from cmac.site import publish, run_jupyter_book, stage_book
         from cmac.tidy import tidy_site
 
         executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
@@ -271,8 +271,6 @@ class Builder:
             single_build.result()
         html = self.out / "jb" / "_build" / "html"
         single = self.out / "jb-single" / "_build" / "singlehtml"
-        add_mathjax(html)
-        add_mathjax(single)
         tidy_site(html, book_info(self.root).title)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "

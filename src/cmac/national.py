@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cmac import render
 from cmac.tables import M2_PER_KM2
 
 SOURCE_KINDS = {1: "Landmine Monitor", 2: "CMAA/CMVIS via the press", 3: "other"}
@@ -264,27 +265,59 @@ def conflicting_years(marked: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def finish_calendar_year(finish: float) -> int | None:
+    """The calendar year a fractional finish falls in; None if it never finishes."""
+    return int(np.floor(finish)) if np.isfinite(finish) else None
+
+
+def finish_text(finish: float) -> str:
+    year = finish_calendar_year(finish)
+    return "never" if year is None else str(year)
+
+
+def late_text(finish: float, deadline_year: int) -> str:
+    """Calendar years after the deadline as a signed number (+3, −1, 0), or 'never'."""
+    years = years_late(finish, deadline_year)
+    return "never" if years is None else render.number(years, sign=True)
+
+
+def bounded(value: float, qualifier: str, digits: int = 1) -> str:
+    """A figure with the bound it was printed with: '>273.0' for 'more than'."""
+    return (">" if qualifier == "more than" else "") + render.number(value, digits)
+
+
 def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
     """Rates and where each lands against the deadline (the end of ``deadline_year``)."""
-
-    def late(finish: float) -> str:
-        years = years_late(finish, deadline_year)
-        return "never at this rate" if years is None else f"{years:+d}"
-
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Period": rates["period"],
             "Measure": rates["measure"],
-            "Rate (km²/yr)": rates["rate_km2"].map("{:.1f}".format)
-            + rates["qualifier"].map({"more than": " or more"}).fillna(""),
+            "Rate (km²/yr)": [
+                bounded(v, q) for v, q in zip(rates["rate_km2"], rates["qualifier"], strict=True)
+            ],
             "Basis": rates["basis"],
             "Source": rates["source"],
-            "Finished during": rates["finishes"].map(
-                lambda f: "never" if not np.isfinite(f) else f"{int(np.floor(f))}"
+            "Finished during": rates["finishes"].map(finish_text),
+            "Calendar years after the deadline": rates["finishes"].map(
+                lambda f: late_text(f, deadline_year)
             ),
-            "Calendar years after the deadline": rates["finishes"].map(late),
         }
     )
+    csv = pd.DataFrame(
+        {
+            "period": rates["period"],
+            "measure": rates["measure"],
+            "rate_km2_per_year": rates["rate_km2"],
+            "rate_qualifier": rates["qualifier"],
+            "basis": rates["basis"],
+            "source": rates["source"],
+            "finish_year": rates["finishes"].map(finish_calendar_year).astype("Int64"),
+            "years_after_deadline": rates["finishes"]
+            .map(lambda f: years_late(f, deadline_year))
+            .astype("Int64"),
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 @dataclass(frozen=True)
@@ -490,48 +523,76 @@ def late_phrase(years: int | None) -> str:
 
 
 def scope_rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
-    def late(finish: float) -> str:
-        years = years_late(finish, deadline_year)
-        return "never" if years is None else f"{years:+d}"
-
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Scope": rates["scope"].map(SCOPES),
             "Remaining, km²": [
-                f"{v:,.0f} ({w})" for v, w in zip(rates["km2_to"], rates["to"], strict=True)
+                f"{render.number(v)} ({w})"
+                for v, w in zip(rates["km2_to"], rates["to"], strict=True)
             ],
             "Fall of the estimate": [
-                f"{a:,.0f} ({f}) → {b:,.0f} ({t})"
+                f"{render.number(a)} ({f}) → {render.number(b)} ({t})"
                 for a, f, b, t in zip(
                     rates["km2_from"], rates["from"], rates["km2_to"], rates["to"], strict=True
                 )
             ],
-            "Rate, km²/yr": rates["rate_km2"].map("{:,.1f}".format),
-            "Runs out during": rates["finishes"].map(
-                lambda f: "never" if not np.isfinite(f) else f"{int(np.floor(f))}"
+            "Rate, km²/yr": rates["rate_km2"].map(lambda v: render.number(v, 1)),
+            "Runs out during": rates["finishes"].map(finish_text),
+            "Calendar years after the deadline": rates["finishes"].map(
+                lambda f: late_text(f, deadline_year)
             ),
-            "Calendar years after the deadline": rates["finishes"].map(late),
         }
     )
+    csv = pd.DataFrame(
+        {
+            "scope": rates["scope"],
+            "remaining_km2": rates["km2_to"],
+            "remaining_as_of": rates["to"],
+            "earlier_km2": rates["km2_from"],
+            "earlier_as_of": rates["from"],
+            "rate_km2_per_year": rates["rate_km2"],
+            "runs_out_year": rates["finishes"].map(finish_calendar_year).astype("Int64"),
+            "years_after_deadline": rates["finishes"]
+            .map(lambda f: years_late(f, deadline_year))
+            .astype("Int64"),
+        }
+    )
+    return render.with_csv(shown, csv)
 
 
 def prediction_check_layout(check: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Year": check["year"].astype(str),
             "CMAC figure, km²/yr": [
-                f"{v:,.1f}" + (" or more" if q == "more than" else "")
+                bounded(v, q)
                 for v, q in zip(check["km2_per_year"], check["qualifier"], strict=True)
             ],
             "As printed": check["printed"].astype(str) + " (" + check["period"] + ")",
             "Trend, km²/yr (95 % prediction interval)": [
-                f"{m:,.1f} ({lo:,.1f} to {hi:,.1f})"
+                render.estimate_ci(m, lo, hi)
                 for m, lo, hi in zip(
                     check["predicted"], check["pi_low"], check["pi_high"], strict=True
                 )
             ],
-            "Figure / trend": check["ratio"].map("{:.2f}".format),
+            "Figure / trend": check["ratio"].map(lambda v: render.number(v, 2)),
             "Inside the interval": check["inside"].map({True: "yes", False: "no"}),
             "Source": check["source"],
         }
     )
+    csv = pd.DataFrame(
+        {
+            "year": check["year"],
+            "period": check["period"],
+            "cmac_km2_per_year": check["km2_per_year"],
+            "cmac_qualifier": check["qualifier"],
+            "printed": check["printed"].astype(str),
+            "trend_km2_per_year": check["predicted"],
+            "trend_km2_per_year_low": check["pi_low"],
+            "trend_km2_per_year_high": check["pi_high"],
+            "figure_to_trend": check["ratio"],
+            "inside_interval": check["inside"],
+            "source": check["source"],
+        }
+    )
+    return render.with_csv(shown, csv)

@@ -1,12 +1,389 @@
-"""Turn tables into numbered, captioned MyST tables that {numref} can cite."""
+"""Turn tables into numbered, captioned MyST tables that {numref} can cite.
+
+Every table has two faces. The page shows text for people: headers in words with their units,
+thousands separators, a true minus sign (−), one format per column. The CSV behind it is for
+analysis: numbers as numbers, an estimate and its interval in separate columns, units in the
+header (``effect_pct,effect_pct_low,effect_pct_high``). Layout functions build both and attach
+the CSV frame to the shown one (:func:`with_csv`); for any other frame :func:`show_table`
+derives the CSV from the shown text (:func:`analysis_ready`).
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+
+MINUS = "\u2212"  # the true minus sign; "-" is a hyphen
+NBSP = "\u00a0"
+DASH = "–"  # an empty cell: not applicable
+# Cell texts that say "no value" without breaking a column of numbers.
+BLANKS = {"", "–", "—", "-", "never", "n/a"}
+
+
+# --- numbers as text --------------------------------------------------------------------------
+
+
+def number(value: object, digits: int = 0, sign: bool = False) -> str:
+    """Thousands separators and a true minus sign; ``sign`` puts + before positive values.
+    Missing values are a dash; a value that rounds to zero has no sign ("0.0", not "−0.0")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else MINUS + "∞"
+    text = f"{value:,.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        return text.lstrip("-")
+    if sign and value > 0:
+        text = "+" + text
+    return text.replace("-", MINUS)
+
+
+def estimate_ci(estimate: float, low: float, high: float, digits: int = 1, unit: str = "") -> str:
+    """'21.4 (17.2 to 25.7)'; with ``unit`` ("%"): '21.4 % (17.2 to 25.7)'."""
+    head = number(estimate, digits) + (f"{NBSP}{unit}" if unit else "")
+    return f"{head} ({number(low, digits)} to {number(high, digits)})"
+
+
+def p_value(p: float) -> str:
+    """Three decimals, '< 0.001' below that (a no-break space: it never splits)."""
+    if p is None or pd.isna(p):
+        return DASH
+    return f"<{NBSP}0.001" if p < 0.001 else number(p, 3)
+
+
+def with_minus(text: str) -> str:
+    """Hyphens used as minus signs (before a digit, not inside a date, a word or an address)
+    become −."""
+    if "://" in text:
+        return text
+    return re.sub(r"(?<![\w\-–./])-(?=\d)", MINUS, text)
+
+
+# --- what a cell holds --------------------------------------------------------------------------
+
+_UNIT = r"(?:\s?(?:%|km²/yr|km²|m²))"
+_VALUE = rf"(?:[<>≤≥~]\s?)?[+\-−]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?{_UNIT}?"
+_DATE = r"\d{4}-\d{2}(?:-\d{2})?"
+_RANGE = rf"{_VALUE}(?:\s(?:to|–|→)\s{_VALUE})?"
+_ITEM = rf"(?:{_DATE}|{_RANGE})"
+_LIST = rf"{_RANGE}(?:,\s{_RANGE})*"
+_NUMERIC = re.compile(
+    rf"{_LIST}(?:\s?\({_ITEM}(?:,\s{_ITEM})*\))?(?:\s→\s{_LIST}(?:\s?\({_ITEM}\))?)?"
+)
+_DATELIKE = re.compile(rf"\d{{4}}|{_DATE}|\d{{4}}\s?[–-]\s?\d{{2,4}}")
+# A run of characters that reads as one value: 4,320 · −14.1 % · 1992-06 · 2018-2020 · 12/9 ·
+# '< 0.001' · '1 to 6' · '21.4 (17.2 to 25.7)' · '469 (2025-03)'.
+_ATOM = rf"(?:[<>≤≥~]\s?)?[+\-−]?\d(?:[,.]?\d)*(?:[\-–/]\d(?:[,.]?\d)*)*{_UNIT}?"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+_MONTHS = rf"(?:\d{{4}}\s)?{_MONTH}[\-–]{_MONTH}(?:\s\d{{4}})?"  # 2021 Jan-Nov
+_FORMAT = r"YYYY(?:-MM(?:-DD)?)?"  # a date format named in a schema
+_CHAIN = rf"(?:{_MONTHS}|{_FORMAT}|{_ATOM})(?:\s(?:to|–)\s{_ATOM})*"
+VALUE_RUN = re.compile(rf"{_CHAIN}(?:\s?\({_CHAIN}(?:,\s{_CHAIN})*\))?")
+SHORT_CELL = 20  # a cell this short with a digit in it ("1992–Oct. 1993") never wraps
+
+
+def is_numeric_text(text: str) -> bool:
+    """Does the cell read as a number: 1,234 · −0.5 · 12 % · <0.001 · +3 · 2 to 5 ·
+    21.4 (17.2 to 25.7) · 2.20 (1, 10) · 469 (2025-03) → 400 (2026-01) · 2005, 2010."""
+    return bool(_NUMERIC.fullmatch(text.strip()))
+
+
+def is_date_text(text: str) -> bool:
+    """A year, a month (1996-10) or a span of years (1992–2012, 2018-2020)."""
+    return bool(_DATELIKE.fullmatch(text.strip()))
+
+
+def column_kind(cells: Sequence[str]) -> str:
+    """'num' when every cell with a value reads as a number (right-aligned, never wraps);
+    'date' when they are years or months (never wrap); 'text' otherwise."""
+    values = [c.strip() for c in cells if c.strip() not in BLANKS]
+    if not values:
+        return "text"
+    if all(is_date_text(v) for v in values):
+        return "date"
+    if all(is_numeric_text(v) or is_date_text(v) for v in values):
+        return "num"
+    return "text"
+
+
+def number_pieces(text: str) -> list[str]:
+    """A number cell cut where a line may end without breaking a value: after an arrow if it
+    has one ('563 (2023-06) →', '469 (2025-03)'), else before a bracketed interval or note
+    ('−86.2', '(−94.2 to −67.3)'). One piece if there is no such place."""
+    cut = r"(?<=→) " if "→" in text else r" (?=\()"
+    return [piece for piece in re.split(cut, text.strip()) if piece]
+
+
+def value_runs(text: str) -> list[tuple[str, bool]]:
+    """The text cut into pieces, True for a value that must stay on one line (one that has a
+    space, hyphen, dash or slash a browser could break at)."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for found in VALUE_RUN.finditer(text):
+        if not re.search(r"[\s\-–/]", found.group()):
+            continue
+        if found.start() > at:
+            pieces.append((text[at : found.start()], False))
+        pieces.append((found.group(), True))
+        at = found.end()
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+# --- headers --------------------------------------------------------------------------------------
+
+# Column names that reach a table unrenamed, in words for the page.
+HEADERS = {
+    "year": "Year",
+    "cmac_km2": "CMAC area (km²)",
+    "national_km2": "National area (km²)",
+    "area_qualifier": "National figure",
+    "share": "CMAC share",
+    "measure": "Measure",
+    "source": "Source",
+    "published": "Published",
+    "recomputed": "Recomputed",
+    "difference": "Difference",
+    "source_id": "Source ID",
+    "date_basis": "Date basis",
+    "area_m2": "Area (m²)",
+    "area_km2": "Area (km²)",
+    "ap_mines": "Anti-personnel mines",
+    "at_mines": "Anti-tank mines",
+    "uxo": "UXO",
+}
+_UNITS = [("km2", "km²"), ("m2", "m²"), ("pct", "%")]
+
+
+def is_column_name(header: object) -> bool:
+    """A data frame's column name rather than words: snake_case, or one lower-case word."""
+    return bool(re.fullmatch(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z][a-z0-9]+", str(header)))
+
+
+def human_header(header: object) -> str:
+    """Words for a column name ('cmac_km2' -> 'CMAC area (km²)', 'date_basis' -> 'Date basis');
+    headers already in words are kept."""
+    text = str(header)
+    if not is_column_name(text):
+        return text
+    if text in HEADERS:
+        return HEADERS[text]
+    words = text.split("_")
+    units = [dict(_UNITS)[w] for w in words if w in dict(_UNITS)]
+    words = [w for w in words if w not in dict(_UNITS)]
+    label = " ".join(words).capitalize()
+    return f"{label} ({', '.join(units)})" if units else label
+
+
+def machine_name(header: object) -> str:
+    """A CSV column name for a header: 'Area (km²/yr)' -> 'area_km2_per_yr',
+    'Effect, % (95 % CI)' -> 'effect_pct'; column names are kept."""
+    text = str(header)
+    if is_column_name(text):
+        return text
+    text = re.sub(r"\(\s*95\s*%[^)]*\)", " ", text.lower())
+    for old, new in [("km²", "km2"), ("m²", "m2"), ("%", " pct "), ("/", " per "), ("×", " x ")]:
+        text = text.replace(old, new)
+    text = text.replace("δ", "delta ").replace("α", "alpha ")
+    text = re.sub(r"\byr\b", "year", text)
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "column"
+
+
+# --- the two faces of a table ---------------------------------------------------------------------
+
+
+def with_csv(shown: pd.DataFrame, csv: pd.DataFrame) -> pd.DataFrame:
+    """The shown (text) frame carrying its analysis-ready CSV frame in ``attrs``."""
+    if len(shown) != len(csv):
+        raise ValueError(f"table has {len(shown)} rows but its CSV {len(csv)}")
+    shown.attrs["csv"] = csv.reset_index(drop=True)
+    shown.attrs["csv_for"] = [str(c) for c in shown.columns]
+    return shown
+
+
+def attached_csv(frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The CSV frame a layout attached, if it still fits the frame (same rows and columns:
+    a caller that picked columns or rows gets a CSV derived from what it shows)."""
+    csv = frame.attrs.get("csv")
+    if csv is None or len(csv) != len(frame):
+        return None
+    if frame.attrs.get("csv_for") != [str(c) for c in frame.columns]:
+        return None
+    return csv
+
+
+def _plain(text: str) -> str:
+    return text.replace(MINUS, "-").replace(NBSP, " ").replace("\u2009", " ")
+
+
+def parse_number(text: str) -> float | None:
+    """'1,234' -> 1234.0; '−0.5' -> -0.5; '12 %' -> 12.0; None if not a plain number
+    (a bound such as '< 0.001' is not one)."""
+    found = re.fullmatch(
+        r"\s*([+\-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?:%|km²/yr|km²|m²)?\s*",
+        _plain(text),
+    )
+    return float(found.group(1).replace(",", "")) if found else None
+
+
+_CI = re.compile(r"\s*(\S+?)\s*(%|km²/yr|km²|m²)?\s*\((\S+) to (\S+)\)\s*")
+
+
+def _numbers(cells: list[str]) -> pd.Series | None:
+    values = []
+    for cell in cells:
+        if cell.strip() in BLANKS:
+            values.append(math.nan)
+            continue
+        value = parse_number(cell)
+        if value is None:
+            return None
+        values.append(value)
+    series = pd.Series(values, dtype="float64")
+    whole = series.dropna()
+    if len(whole) and (whole == whole.round()).all() and not any("." in c for c in cells):
+        return series.astype("Int64")
+    return series
+
+
+def _split_ci(name: str, cells: list[str]) -> pd.DataFrame | None:
+    rows = []
+    for cell in cells:
+        if cell.strip() in BLANKS:
+            rows.append((math.nan, "", math.nan, math.nan))
+            continue
+        found = _CI.fullmatch(_plain(cell))
+        if not found:
+            return None
+        parts = [parse_number(found.group(i)) for i in (1, 3, 4)]
+        if any(p is None for p in parts):
+            return None
+        rows.append((parts[0], found.group(2) or "", parts[1], parts[2]))
+    units = {unit for _, unit, _, _ in rows if unit}
+    suffix = ""
+    if len(units) == 1 and "pct" not in name:
+        suffix = "_" + machine_name(units.pop())
+    out = pd.DataFrame(
+        {
+            f"{name}{suffix}": [r[0] for r in rows],
+            f"{name}{suffix}_low": [r[2] for r in rows],
+            f"{name}{suffix}_high": [r[3] for r in rows],
+        }
+    )
+    if len(units) > 1:
+        out.insert(1, f"{name}_unit", [r[1] for r in rows])
+    return out
+
+
+def analysis_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """A CSV frame derived from a shown one: numbers parsed back ('1,234', '−0.5', '12 %'),
+    'x (low to high)' split into three columns, 'A (B)' headers over 'x (y)' cells into two,
+    column names without spaces or symbols, units in them."""
+    parts: list[pd.DataFrame] = []
+    for column in frame.columns:
+        name = machine_name(column)
+        values = frame[column].reset_index(drop=True)
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            parts.append(pd.DataFrame({name: values}))
+            continue
+        cells = ["" if pd.isna(v) else str(v) for v in values]
+        numbers = _numbers(cells)
+        if numbers is not None:
+            if any("%" in c for c in cells) and "pct" not in name:
+                name += "_pct"
+            parts.append(pd.DataFrame({name: numbers}))
+            continue
+        ci = _split_ci(name, cells)
+        if ci is not None:
+            parts.append(ci)
+            continue
+        pair = re.fullmatch(r"(.+?)\s*\(([^()]+)\)", str(column))
+        found = [re.fullmatch(r"\s*(\S+)\s*\(([^()]+)\)\s*", _plain(c)) for c in cells]
+        if pair and all(found):
+            first = _numbers([f.group(1) for f in found])  # type: ignore[union-attr]
+            second = _numbers([f.group(2) for f in found])  # type: ignore[union-attr]
+            if first is not None and second is not None:
+                a = machine_name(pair.group(1))
+                parts.append(pd.DataFrame({a: first, f"{a}_{machine_name(pair.group(2))}": second}))
+                continue
+        parts.append(pd.DataFrame({name: [_plain(c) for c in cells]}))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame()
+
+
+# CSV names for tables a chapter builds itself, where the shown header leaves out what the
+# caption says (the unit, what a count counts).
+CSV_NAMES = {
+    "tbl-density": {
+        "year_per_period": "period",
+        "anti_personnel_mines": "ap_mines_per_km2",
+        "anti_tank_mines": "at_mines_per_km2",
+        "uxo": "uxo_per_km2",
+    },
+    "tbl-casualty-conflicts": {
+        "preferred": "casualties_preferred",
+        "source_of_the_preferred_figure": "source_preferred",
+        "other_reports": "other_reports_casualties_source",
+    },
+}
+
+
+def table_csv(frame: pd.DataFrame, name: str = "") -> pd.DataFrame:
+    """What a table's CSV holds: the frame its layout attached, or one derived from it."""
+    attached = attached_csv(frame)
+    csv = attached if attached is not None else analysis_ready(frame)
+    return csv.rename(columns=CSV_NAMES.get(name, {}))
+
+
+def _decimals(values: pd.Series) -> int:
+    for digits in range(4):
+        if (values.round(digits) == values.round(6)).all():
+            return digits
+    return 3
+
+
+def _is_years(values: pd.Series) -> bool:
+    whole = values.dropna()
+    return bool(len(whole)) and bool(((whole >= 1900) & (whole <= 2100) & (whole % 1 == 0)).all())
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as the page shows it: headers in words, numbers with one format per column
+    (thousands separators, a true minus sign; years as years), yes/no for true/false."""
+    shown = {}
+    for column in frame.columns:
+        values = frame[column].reset_index(drop=True)
+        if pd.api.types.is_bool_dtype(values):
+            cells = values.map({True: "yes", False: "no"})
+        elif pd.api.types.is_numeric_dtype(values):
+            floats = values.astype("float64")
+            if _is_years(floats):
+                cells = floats.map(lambda v: DASH if pd.isna(v) else str(int(v)))
+            else:
+                digits = _decimals(floats.dropna())
+                cells = floats.map(lambda v, d=digits: number(v, d))
+        else:
+            texts = ["" if pd.isna(v) else str(v) for v in values]
+            plain = [re.fullmatch(r"-?\d+(?:\.(\d+))?", t) for t in texts if t not in BLANKS]
+            if plain and all(plain):
+                floats = pd.Series([float(t) if t not in BLANKS else math.nan for t in texts])
+                if _is_years(floats):
+                    cells = pd.Series(texts)
+                else:
+                    digits = max(len(m.group(1) or "") for m in plain)  # type: ignore[union-attr]
+                    cells = floats.map(lambda v, d=digits: number(v, d))
+            else:
+                cells = pd.Series([with_minus(t) for t in texts])
+        shown[human_header(column)] = cells.to_numpy()
+    return pd.DataFrame(shown)
+
+
+# --- MyST -----------------------------------------------------------------------------------------
 
 
 def cell_text(value: object) -> str:
@@ -79,11 +456,15 @@ def data_links(name: str, sources: Sequence[str]) -> str:
 def show_table(
     frame: pd.DataFrame, caption: str, name: str, data: Sequence[str], **options: object
 ) -> None:
-    """Display the table as MyST, save it as CSV for download, and link its data files."""
+    """Display the table as MyST, save it as CSV for download, and link its data files.
+
+    The page gets :func:`display_frame` (headers in words, numbers formatted); the CSV gets
+    the analysis-ready frame the layout attached, or one derived from the shown text."""
     from IPython.display import Markdown, display
 
-    text = myst_table(frame, caption, name, **options) + "\n\n" + data_links(name, data)
+    shown = display_frame(frame)
+    text = myst_table(shown, caption, name, **options) + "\n\n" + data_links(name, data)
     if tables_dir is not None:
         tables_dir.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(tables_dir / f"{name}.csv", index=False)
+        table_csv(frame, name).to_csv(tables_dir / f"{name}.csv", index=False)
     display(Markdown(text))

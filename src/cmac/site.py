@@ -27,7 +27,6 @@ from cmac.citation import (
     version_footer,
 )
 from cmac.execute import BuildError
-from cmac.paths import PROJECT_ROOT
 from cmac.results import results_table_html
 
 PDF_NAME = "cmac-study-book.pdf"
@@ -37,7 +36,6 @@ CITE_PAGE = "how-to-cite.md"
 CITE_MARKER = "<!-- book-citation -->"
 RESULTS_MARKER = "<!-- results-table -->"
 BOOK_FILES = ["_config.yml", "_toc.yml", "references.bib"]
-MATHJAX = PROJECT_ROOT / "node_modules" / "mathjax" / "es5"
 # Chromium without a screen or network: no first-run, sync or update traffic.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -170,15 +168,6 @@ def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> N
     (static / "data").mkdir()
     for csv in sorted((root / "data").glob("*.csv")):
         shutil.copy2(csv, static / "data" / csv.name)
-    if not (MATHJAX / "tex-chtml.js").exists():
-        raise BuildError(f"MathJax is missing ({MATHJAX}); run 'npm ci' (make book does)")
-
-
-def add_mathjax(html: Path) -> None:
-    """MathJax goes into the built site, not the book's _static: jupyter-book puts a script
-    tag on every page for every .js file under _static, which loaded all of MathJax on every
-    page. Sphinx asks for it (``mathjax_path``) only where it is used."""
-    shutil.copytree(MATHJAX, html / "_static" / "mathjax", dirs_exist_ok=True)
 
 
 def strip_ansi(text: str) -> str:

@@ -6,16 +6,24 @@
   equations of every page in a page's toctree, which put MathJax on the landing page.
 - The bibliography labels its entries "Author, year", as the text cites them, instead of
   pybtex's alpha labels ("Kom15"): style ``author_year_labels`` (``bibtex_default_style``).
+- Table columns of numbers are marked ``num`` (right-aligned, tabular figures, never wrapped;
+  _static/tables.css), columns of years or months ``date``; in other cells a value such as
+  '1996-10' or '17.2 to 25.7' is wrapped in a ``nowrap`` span so that it never breaks.
+  MyST's list-table has no per-column alignment, so the columns are found by their cells.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from docutils import nodes
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
+
+from cmac.render import SHORT_CELL, column_kind, number_pieces, value_runs
 
 
 def author_year_label(entry: Any) -> str:
@@ -87,6 +95,118 @@ def prune_assets(
     styles[:] = [c for c in styles if "thebe" not in str(getattr(c, "filename", c))]
 
 
+def table_grid(tgroup: nodes.tgroup) -> tuple[list[list[nodes.entry]], int] | None:
+    """Rows of entries (header rows first) and how many are header rows; None for a table
+    with spanned cells, whose columns cannot be read off row by row."""
+    rows: list[list[nodes.entry]] = []
+    header = 0
+    for part in tgroup.children:
+        if not isinstance(part, nodes.thead | nodes.tbody):
+            continue
+        for row in part.children:
+            entries = [e for e in row.children if isinstance(e, nodes.entry)]
+            if any(e.get("morecols") or e.get("morerows") for e in entries):
+                return None
+            if len(entries) != tgroup["cols"]:
+                return None
+            rows.append(entries)
+            header += isinstance(part, nodes.thead)
+    return rows, header
+
+
+def break_points(text: str) -> list[str]:
+    """A long name without spaces ('data/national_clearance_cumulative.csv') cut after each
+    / and _, where a line may end; anything else is one piece."""
+    if len(text) <= SHORT_CELL or any(c.isspace() for c in text):
+        return [text]
+    return [piece for piece in re.split(r"(?<=[/_])", text) if piece]
+
+
+def allow_breaks_in_names(entry: nodes.entry) -> None:
+    """Long file and column names may wrap after / and _ (an HTML <wbr>, which copies as
+    nothing), so that one name does not make the whole table scroll."""
+    for node in list(entry.findall(nodes.Text)):
+        pieces = break_points(str(node))
+        if len(pieces) < 2:
+            continue
+        new: list[nodes.Node] = []
+        for i, piece in enumerate(pieces):
+            if i:
+                new.append(nodes.raw("", "<wbr>", format="html"))
+            new.append(nodes.Text(piece))
+        node.parent.replace(node, new)
+
+
+def keep_values_whole(entry: nodes.entry) -> None:
+    """Wrap each value in a text cell that a browser could break ('1996-10', '2 to 5') in a
+    span of class ``nowrap``; a short cell with a digit ('1992–Oct. 1993') stays whole."""
+    text = entry.astext().strip()
+    if len(text) <= SHORT_CELL and any(c.isdigit() for c in text):
+        entry["classes"].append("nowrap")
+        return
+    for node in list(entry.findall(nodes.Text)):
+        if isinstance(node.parent, nodes.literal | nodes.raw):
+            continue
+        pieces = value_runs(str(node))
+        if not any(whole for _, whole in pieces):
+            continue
+        new = [
+            nodes.inline(piece, piece, classes=["nowrap"]) if whole else nodes.Text(piece)
+            for piece, whole in pieces
+        ]
+        node.parent.replace(node, new)
+
+
+def split_number_cell(entry: nodes.entry) -> None:
+    """A number with its interval may take two lines, estimate above interval, each whole:
+    the pieces become ``nowrap`` spans and the cell gets class ``parts`` (which wraps)."""
+    paragraphs = [p for p in entry.children if isinstance(p, nodes.paragraph)]
+    if len(paragraphs) != 1 or not all(isinstance(c, nodes.Text) for c in paragraphs[0].children):
+        return
+    pieces = number_pieces(paragraphs[0].astext())
+    if len(pieces) < 2:
+        return
+    paragraph = paragraphs[0]
+    del paragraph[:]
+    for i, piece in enumerate(pieces):
+        if i:
+            paragraph += nodes.Text(" ")
+        paragraph += nodes.inline(piece, piece, classes=["nowrap"])
+    entry["classes"].append("parts")
+
+
+PROSE_CELL = 24  # a text column with a longer cell keeps some width on a phone (tables.css)
+
+
+def mark_table_columns(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Class ``num`` on every cell (header too) of a column of numbers, ``date`` on a column
+    of years or months, ``prose`` on the cells of a column of longer text; values in other
+    cells kept whole."""
+    for tgroup in doctree.findall(nodes.tgroup):
+        grid = table_grid(tgroup)
+        if grid is None or tgroup.get("cmac_marked"):
+            continue
+        tgroup["cmac_marked"] = True  # once, should a doctree be resolved again
+        rows, header = grid
+        body = rows[header:]
+        for column in range(tgroup["cols"]):
+            cells = [row[column].astext() for row in body]
+            kind = column_kind(cells)
+            prose = kind == "text" and max(map(len, cells), default=0) > PROSE_CELL
+            for i, row in enumerate(rows):
+                entry = row[column]
+                if prose and i >= header:
+                    entry["classes"].append("prose")
+                if kind != "text":
+                    entry["classes"].append(kind)
+                    if kind == "num" and i >= header:
+                        split_number_cell(entry)
+                elif i >= header:
+                    keep_values_whole(entry)
+                    allow_breaks_in_names(entry)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", prune_assets, priority=900)
+    app.connect("doctree-resolved", mark_table_columns)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

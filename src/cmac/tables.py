@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cmac.render import number, with_csv
+
 MEASURES = ["area_m2", "ap_mines", "at_mines", "uxo"]
 ITEMS = ["ap_mines", "at_mines", "uxo"]
 ITEM_NAMES = {"ap_mines": "Anti-personnel mines", "at_mines": "Anti-tank mines", "uxo": "UXO"}
@@ -107,9 +109,14 @@ def source_layout(
         total_row = total[MEASURES].assign(**{label_heading: "Total"})
         rows = pd.concat([rows, total_row[[label_heading, *MEASURES]]], ignore_index=True)
     rows[label_heading] = rows[label_heading].astype(str)
+    csv = rows.rename(columns={label_heading: label_column}).astype(
+        {measure: "int64" for measure in MEASURES}
+    )
+    if csv[label_column].str.fullmatch(r"\d+").all():
+        csv[label_column] = csv[label_column].astype("int64")  # years stay numbers
     for measure in MEASURES:
-        rows[measure] = rows[measure].map(lambda v: f"{int(v):,}")
-    return rows.rename(columns=MEASURE_HEADINGS)
+        rows[measure] = rows[measure].map(lambda v: number(int(v)))
+    return with_csv(rows.rename(columns=MEASURE_HEADINGS), csv)
 
 
 def training_counts(figures: pd.DataFrame) -> pd.DataFrame:
@@ -168,7 +175,7 @@ def workshop_dates_agree(workshops: pd.DataFrame, calendar: pd.DataFrame) -> pd.
 
 def annualised_layout(rates: pd.DataFrame) -> pd.DataFrame:
     """Annualised rates as display text: months covered, area per year, items per year."""
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Year/period": rates["period"],
             "Months covered": rates["start_month"]
@@ -177,13 +184,24 @@ def annualised_layout(rates: pd.DataFrame) -> pd.DataFrame:
             + " ("
             + rates["months"].astype(str)
             + ")",
-            "Area (km²/yr)": rates["area_km2_per_year"].map("{:.1f}".format),
+            "Area (km²/yr)": rates["area_km2_per_year"].map(lambda v: number(v, 1)),
             **{
-                f"{name} per year": rates[f"{item}_per_year"].map("{:,.0f}".format)
+                f"{name} per year": rates[f"{item}_per_year"].map(number)
                 for item, name in ITEM_NAMES.items()
             },
         }
     )
+    csv = rates[
+        [
+            "period",
+            "start_month",
+            "end_month",
+            "months",
+            "area_km2_per_year",
+            *[f"{item}_per_year" for item in ITEMS],
+        ]
+    ]
+    return with_csv(shown, csv)
 
 
 def analysis_series(
