@@ -2,8 +2,6 @@
 
 - Thebe (live code) is off, yet jupyter-book loads sphinx-thebe and its config script twice,
   which throws a page error; its assets are dropped.
-- MathJax loads only on pages that have mathematics themselves: Sphinx also counts the
-  equations of every page in a page's toctree, which put MathJax on the landing page.
 - The bibliography labels its entries "Author, year", as the text cites them, instead of
   pybtex's alpha labels ("Kom15"): style ``author_year_labels`` (``bibtex_default_style``).
 - Table columns of numbers are marked ``num`` (right-aligned, tabular figures, never wrapped;
@@ -73,24 +71,13 @@ def is_thebe(asset: Any) -> bool:
     return "thebe" in str(getattr(asset, "filename", "")) or "THEBE" in body
 
 
-def is_mathjax(asset: Any, mathjax_path: str) -> bool:
-    body = str(getattr(asset, "attributes", {}).get("body", ""))
-    filename = str(getattr(asset, "filename", ""))
-    return filename.endswith(mathjax_path) or body.startswith("window.MathJax")
-
-
 def prune_assets(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
     if app.builder.name != "html":
         return  # the single page for the PDF keeps everything it needs
-    own_math = app.env.get_domain("math").data["has_equations"].get(pagename, False)
     scripts = context.get("script_files", [])
-    scripts[:] = [
-        s
-        for s in scripts
-        if not is_thebe(s) and (own_math or not is_mathjax(s, app.config.mathjax_path))
-    ]
+    scripts[:] = [s for s in scripts if not is_thebe(s)]
     styles = context.get("css_files", [])
     styles[:] = [c for c in styles if "thebe" not in str(getattr(c, "filename", c))]
 
