@@ -73,6 +73,11 @@ def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path
             assert page.locator(".cite-this").count() == 1
             assert "@incollection" in page.locator(".cite-this").text_content()
         page.screenshot(path=str(screenshots / (path.replace("/", "__") + ".png")), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing scrolls sideways
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the page is {overflow} px wider than a 390 px phone"
     finally:
         page.close()
 
