@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cmac import tidy
@@ -108,3 +110,55 @@ def test_title_bar_goes_after_the_sidebar_button_once() -> None:
     assert '<a href="../intro.html">CMAC &amp; UXO</a>' in once
     assert once.index("</button>") < once.index("header-book-title")
     assert tidy.add_title_bar(once, "CMAC & UXO", "../intro.html") == once
+
+
+def test_style_sheets_become_one_bundle_with_urls_rebased(tmp_path) -> None:  # noqa: ANN001
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    (static / "basic.css").write_text(".a{background:url(file.png)}")
+    (static / "styles" / "theme.css").write_text('@import "../basic.css";\n.b{color:red}')
+    (static / "styles" / "fonts.css").write_text(
+        '@font-face{src:url(../vendor/webfonts/fa-solid-900.woff2) format("woff2")}'
+        '.c{background:url("data:image/svg+xml;x")}'
+    )
+    (static / "book.css").write_text(".d{color:blue}")
+    page = (
+        '<html><head><link href="../_static/styles/theme.css?d=1" rel="stylesheet" />\n'
+        '<link rel="stylesheet" type="text/css" href="../_static/styles/fonts.css" />\n'
+        '<link rel="stylesheet" type="text/css" href="../_static/book.css?v=2" />\n'
+        "<title>x</title></head><body></body></html>"
+    )
+    (tmp_path / "chapters").mkdir()
+    bundles: dict = {}
+    out = tidy.bundle_styles(page, tmp_path / "chapters", static, bundles)
+    [name] = bundles.values()
+    assert out.count("<link") == 1 and f'href="../_static/{name}"' in out
+    css = (static / name).read_text()
+    assert css.index(".a{") < css.index(".b{") < css.index(".d{")  # the cascade order is kept
+    assert 'url("file.png")' in css and "@import" not in css
+    assert 'url("vendor/webfonts/fa-solid-900.woff2")' in css
+    assert "data:image/svg+xml;x" in css
+    again = tidy.bundle_styles(page, tmp_path / "chapters", static, bundles)
+    assert again == out  # the same sheets share one bundle
+
+
+def test_icon_font_points_at_the_subset() -> None:
+    css = '@font-face{font-weight:900;src:url("vendor/fa-solid-900.woff2") format("woff2"),url("vendor/fa-solid-900.ttf") format("truetype")}'  # noqa: E501
+    assert tidy.point_icon_font_at(css, "fa-solid-subset.woff") == (
+        '@font-face{font-weight:900;src:url("fa-solid-subset.woff") format("woff")}'
+    )
+
+
+def test_icon_font_subset_keeps_only_the_icons_the_css_uses(tmp_path) -> None:  # noqa: ANN001
+    import pydata_sphinx_theme
+    from fontTools.ttLib import TTFont
+
+    package = Path(pydata_sphinx_theme.__file__).parent
+    source = next(package.rglob("fa-solid-900.ttf"))
+    static = tmp_path / "_static"
+    (static / "vendor").mkdir(parents=True)
+    (static / "vendor" / source.name).write_bytes(source.read_bytes())
+    name = tidy.icon_font_subset(static, '.tip:after{content:"\uf0eb"} .x:after{content:"A"}')
+    subset = static / name
+    assert subset.stat().st_size < source.stat().st_size / 20
+    assert set(TTFont(subset).getBestCmap()) == {0xF0EB}

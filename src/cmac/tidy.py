@@ -9,6 +9,8 @@ strings, makes each page:
 - carry one viewport tag and a meta description (its first paragraph);
 - use list roles that assistive technology accepts in the bibliography;
 - show the book's title in the page header, which on a phone is the only bar on screen;
+- load its style sheets as one file (one request instead of a dozen before the first paint),
+  with the icon font cut to the few icons the style sheets use (about 150 KB less);
 - size its figures: each PNG is cut to a 256-colour palette when that is smaller (plots have
   few colours; about a third of the bytes), and each <img> gets width and height (half the
   pixel size, as the figures are drawn at 2x or more) so the page does not jump as it loads.
@@ -16,9 +18,11 @@ strings, makes each page:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -163,8 +167,10 @@ def tidy_site(site: Path, title: str = "") -> None:
 
         with Image.open(image) as opened:
             sizes[image.name] = opened.size
+    bundles: dict[tuple[str, ...], str] = {}
     for path, text in texts.items():
         tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
+        tidy = bundle_styles(tidy, path.parent, site / "_static", bundles)
         home = "../" * len(path.relative_to(site).parent.parts) + "intro.html"
         tidy = add_title_bar(tidy, title, home)
         if tidy != text:
@@ -197,3 +203,88 @@ def size_images(page: str, sizes: dict[str, tuple[int, int]]) -> str:
         return tag.replace("<img ", f'<img width="{width // 2}" height="{height // 2}" ', 1)
 
     return re.sub(r'<img [^>]*src="[^"]*_images/([^"]+\.png)"[^>]*>', sized, page)
+
+
+STYLESHEET = re.compile(r'<link [^>]*rel="stylesheet"[^>]*>\s*')
+HREF = re.compile(r'href="([^"?]+)(?:\?[^"]*)?"')
+CSS_URL = re.compile(r'url\(\s*([\'"]?)([^)\'"]+)\1\s*\)')
+CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\']([^"\']+)["\']\)?\s*;')
+ICON_FONT = "fa-solid-900"
+ICON_SUBSET = "fa-solid-subset.woff"
+
+
+def rebased_css(css_file: Path, static: Path) -> str:
+    """A style sheet's text with @import inlined and relative url()s rebased on _static/."""
+    text = css_file.read_text(encoding="utf-8")
+
+    def rebase(match: re.Match[str]) -> str:
+        target = match.group(2)
+        if re.match(r"^(data:|[a-z]+://|/|#)", target):
+            return match.group(0)
+        resolved = (css_file.parent / target).resolve()
+        return f'url("{Path(os.path.relpath(resolved, static.resolve())).as_posix()}")'
+
+    text = CSS_URL.sub(rebase, text)  # before inlining: imported sheets rebase themselves
+    return CSS_IMPORT.sub(lambda m: rebased_css(css_file.parent / m.group(1), static), text)
+
+
+def icon_font_subset(static: Path, css: str) -> str | None:
+    """Cut the solid icon font to the private-use characters the CSS names; the file name to
+    use in @font-face, or None if the font is not there."""
+    source = next(static.rglob(f"{ICON_FONT}.ttf"), None)
+    if source is None:
+        return None
+    from fontTools import subset
+
+    used = sorted({ord(c) for c in css if 0xE000 <= ord(c) <= 0xF8FF})
+    if not used:
+        return None
+    options = subset.Options()
+    options.flavor = "woff"
+    font = subset.load_font(str(source), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=used)
+    subsetter.subset(font)
+    subset.save_font(font, str(static / ICON_SUBSET), options)
+    return ICON_SUBSET
+
+
+def point_icon_font_at(css: str, subset_file: str) -> str:
+    """The solid icon font's sources replaced by the subset."""
+    return re.sub(
+        rf'src:url\("[^"]*{ICON_FONT}\.woff2"\)[^;}}]*',
+        f'src:url("{subset_file}") format("woff")',
+        css,
+    )
+
+
+def bundle_styles(
+    page: str, page_dir: Path, static: Path, bundles: dict[tuple[str, ...], str]
+) -> str:
+    """One <link> to one bundled style sheet, in the original order, instead of many."""
+    head_end = page.find("</head>")
+    links = STYLESHEET.findall(page[:head_end]) if head_end > 0 else []
+    files = []
+    for link in links:
+        href = HREF.search(link)
+        if not href or "://" in href.group(1):
+            return page
+        files.append((page_dir / href.group(1)).resolve())
+    if len(files) < 2:
+        return page
+    key = tuple(str(f) for f in files)
+    if key not in bundles:
+        css = "\n".join(rebased_css(f, static) for f in files)
+        subset_file = icon_font_subset(static, css)
+        if subset_file:
+            css = point_icon_font_at(css, subset_file)
+        name = f"bundle-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+        (static / name).write_text(css, encoding="utf-8")
+        bundles[key] = name
+    href = Path(os.path.relpath(static / bundles[key], page_dir)).as_posix()
+    first = page.index(links[0])
+    head = page[:head_end]
+    for link in links:
+        head = head.replace(link, "", 1)
+    head = head[:first] + f'<link rel="stylesheet" href="{href}" />\n' + head[first:]
+    return head + page[head_end:]
