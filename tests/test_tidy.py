@@ -79,7 +79,8 @@ def test_images_get_their_css_size_and_shrink(tmp_path) -> None:  # noqa: ANN001
 
     page = '<p><img alt="A chart" src="../_images/abc.png" /></p>'
     assert tidy.size_images(page, {"abc.png": (1536, 960)}) == (
-        '<p><img width="768" height="480" alt="A chart" src="../_images/abc.png" /></p>'
+        '<p><img width="768" height="480" loading="lazy" decoding="async" alt="A chart" '
+        'src="../_images/abc.png" /></p>'
     )
     assert tidy.size_images(page, {}) == page
     import matplotlib
@@ -162,3 +163,11 @@ def test_icon_font_subset_keeps_only_the_icons_the_css_uses(tmp_path) -> None:  
     subset = static / name
     assert subset.stat().st_size < source.stat().st_size / 20
     assert set(TTFont(subset).getBestCmap()) == {0xF0EB}
+
+
+def test_front_door_is_a_valid_page_that_redirects() -> None:
+    page = tidy.front_door("intro.html", "CMAC & UXO")
+    assert page.startswith("<!DOCTYPE html>") and "<title>CMAC &amp; UXO</title>" in page
+    assert '<link rel="icon" href="_static/favicon.svg" />' in page
+    assert 'content="0; url=intro.html"' in page and '<a href="intro.html">' in page
+    assert tidy.REDIRECT.match('<meta http-equiv="Refresh" content="0; url=intro.html" />\n')

@@ -13,7 +13,10 @@ strings, makes each page:
   with the icon font cut to the few icons the style sheets use (about 150 KB less);
 - size its figures: each PNG is cut to a 256-colour palette when that is smaller (plots have
   few colours; about a third of the bytes), and each <img> gets width and height (half the
-  pixel size, as the figures are drawn at 2x or more) so the page does not jump as it loads.
+  pixel size, as the figures are drawn at 2x or more) so the page does not jump as it loads,
+  and loads lazily, so figures further down do not compete with the text for the network;
+- turn the site's front door (a bare redirect) into a small valid page with a title, an icon
+  and a link, so a browser logs no error for a missing favicon.
 """
 
 from __future__ import annotations
@@ -153,6 +156,24 @@ def tidy_page(page: str, is_search_page: bool = False) -> str:
     return head + body
 
 
+def front_door(target: str, title: str) -> str:
+    """The root index.html: a valid page that sends the reader on to the landing page."""
+    target, title = html.escape(target), html.escape(title)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8" />\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1" />\n'
+        f"<title>{title}</title>\n"
+        f'<meta name="description" content="{title}: the book\'s landing page." />\n'
+        '<link rel="icon" href="_static/favicon.svg" />\n'
+        f'<link rel="canonical" href="{target}" />\n'
+        f'<meta http-equiv="refresh" content="0; url={target}" />\n'
+        f'</head><body><p><a href="{target}">{title}</a></p></body></html>\n'
+    )
+
+
+REDIRECT = re.compile(r'^\s*<meta http-equiv="Refresh" content="0; url=([^"]+)" />\s*$', re.I)
+
+
 def tidy_site(site: Path, title: str = "") -> None:
     pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.parts)
     texts = {p: p.read_text(encoding="utf-8") for p in pages}
@@ -169,6 +190,10 @@ def tidy_site(site: Path, title: str = "") -> None:
             sizes[image.name] = opened.size
     bundles: dict[tuple[str, ...], str] = {}
     for path, text in texts.items():
+        redirect = REDIRECT.match(text)
+        if redirect:
+            path.write_text(front_door(redirect.group(1), title), encoding="utf-8")
+            continue
         tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
         tidy = bundle_styles(tidy, path.parent, site / "_static", bundles)
         home = "../" * len(path.relative_to(site).parent.parts) + "intro.html"
@@ -200,7 +225,11 @@ def size_images(page: str, sizes: dict[str, tuple[int, int]]) -> str:
         if name not in sizes or " width=" in tag:
             return tag
         width, height = sizes[name]
-        return tag.replace("<img ", f'<img width="{width // 2}" height="{height // 2}" ', 1)
+        return tag.replace(
+            "<img ",
+            f'<img width="{width // 2}" height="{height // 2}" loading="lazy" decoding="async" ',
+            1,
+        )
 
     return re.sub(r'<img [^>]*src="[^"]*_images/([^"]+\.png)"[^>]*>', sized, page)
 

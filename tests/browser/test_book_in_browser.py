@@ -58,6 +58,11 @@ def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path
         assert record.page_errors == []
         assert record.outside_requests == []
         assert record.failed_requests == []
+        # figures load lazily: ask for all of them, then check that every one arrived
+        page.evaluate(
+            "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
+        )
+        page.wait_for_load_state("networkidle")
         broken = page.evaluate(
             "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
             ".map(i => i.src)"
