@@ -125,9 +125,10 @@ def merge_results(files: list[Path]) -> pd.DataFrame:
 
 
 def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]]) -> str:
-    """The results page's table: one row per number, with the anchor that the glued numbers
-    link to, and a filter box. ``chapters`` maps a chapter to its number and title. Every
-    cell is escaped text."""
+    """The results page's tables, one per chapter in book order: one row per number, with
+    the anchor that the glued numbers link to, and a filter box. ``chapters`` maps a chapter
+    to its number and title. Every cell is escaped text. Each chapter's section is rendered
+    only when scrolled near (content-visibility), so the long page paints quickly."""
 
     def cell(value: object) -> str:
         return html.escape(str(value))
@@ -135,30 +136,36 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
     def shown(value: object) -> str:
         return f"{value:.10g}".replace("-", "−") if isinstance(value, float) else str(value)
 
-    rows = []
-    for entry in record.itertuples(index=False):
-        row_id = anchor(entry.chapter, entry.key)
-        number, title = chapters.get(entry.chapter, (entry.chapter, entry.chapter))
-        page = "intro.html" if entry.chapter == "intro" else f"chapters/{entry.chapter}.html"
-        rows.append(
-            f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
-            f'<br><span class="what">{cell(entry.description)}</span></td>'
-            f'<td class="num">{cell(shown(entry.value))}</td><td>{cell(entry.unit)}</td>'
-            f'<td><a href="{cell(page)}" title="{cell(title)}">'
-            f"{cell(number)}</a></td></tr>"
-        )
+    sections = []
+    for chapter, entries in record.groupby("chapter", sort=False):
+        number, title = chapters.get(chapter, (chapter, chapter))
+        page = "intro.html" if chapter == "intro" else f"chapters/{chapter}.html"
+        heading = f"{number}. {title}" if str(number).isdigit() else title
+        rows = []
+        for entry in entries.itertuples(index=False):
+            row_id = anchor(entry.chapter, entry.key)
+            rows.append(
+                f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
+                f'<br><span class="what">{cell(entry.description)}</span></td>'
+                f'<td class="num">{cell(shown(entry.value))}</td><td>{cell(entry.unit)}</td></tr>'
+            )
+        sections += [
+            f'<section class="results-chapter" id="{cell(anchor(chapter, "chapter"))}">',
+            f'<h2><a href="{cell(page)}">{cell(heading)}</a></h2>',
+            '<div class="table-wrapper results-record"><table class="table">',
+            "<thead><tr><th>Key and what it is</th><th>Value</th><th>Unit</th></tr></thead>",
+            "<tbody>",
+            *rows,
+            "</tbody></table></div></section>",
+        ]
     return "\n".join(
         [
             '<p><label for="results-filter">Filter</label> '
             '<input type="search" id="results-filter" placeholder="key, word or chapter"></p>',
-            '<div class="table-wrapper results-record"><table class="table" id="results-table">',
-            "<thead><tr><th>Key and what it is</th><th>Value</th><th>Unit</th>"
-            "<th>Chapter</th></tr></thead><tbody>",
-            *rows,
-            "</tbody></table></div>",
+            *sections,
             "<script>document.getElementById('results-filter').addEventListener('input', e => {"
             " const q = e.target.value.toLowerCase();"
-            " for (const r of document.querySelectorAll('#results-table tbody tr'))"
+            " for (const r of document.querySelectorAll('.results-record tbody tr'))"
             " r.hidden = q && !r.textContent.toLowerCase().includes(q); });</script>",
         ]
     )

@@ -58,11 +58,13 @@ def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path
         assert record.page_errors == []
         assert record.outside_requests == []
         assert record.failed_requests == []
-        # figures load lazily: ask for all of them, then check that every one arrived
+        # figures load lazily: ask for all of them and wait until each has loaded or failed
         page.evaluate(
-            "document.querySelectorAll('img[loading=lazy]').forEach(i => i.loading = 'eager')"
+            """() => Promise.all(Array.from(document.images).map(i => {
+                i.loading = "eager";
+                return i.complete ? null : new Promise(done => { i.onload = i.onerror = done; });
+            }))"""
         )
-        page.wait_for_load_state("networkidle")
         broken = page.evaluate(
             "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
             ".map(i => i.src)"
