@@ -28,21 +28,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cmac.paths import PROJECT_ROOT, build_dir
+from cmac.site import CHROMIUM_ARGS
 
 Report = dict[str, Any]
 
 LIGHTHOUSE = PROJECT_ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROME_PATH = "/usr/bin/chromium"
-CHROME_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROME_FLAGS = ["--headless=new", *CHROMIUM_ARGS]  # the same quiet, offline Chromium
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 SKIPPED_DIRS = {"_static", "_sources"}
 SKIPPED_PAGES = {"search.html", "genindex.html"}

@@ -270,6 +270,17 @@ def finish_calendar_year(finish: float) -> int | None:
     return int(np.floor(finish)) if np.isfinite(finish) else None
 
 
+def finish_columns(finishes: pd.Series, deadline_year: int, name: str) -> dict[str, pd.Series]:
+    """The CSV's two columns for a finishing time: its calendar year and the calendar years
+    after the deadline (one definition, ``years_late``), as whole numbers or missing."""
+    return {
+        name: finishes.map(finish_calendar_year).astype("Int64"),
+        "years_after_deadline": finishes.map(lambda f: years_late(f, deadline_year)).astype(
+            "Int64"
+        ),
+    }
+
+
 def finish_text(finish: float) -> str:
     year = finish_calendar_year(finish)
     return "never" if year is None else str(year)
@@ -311,10 +322,7 @@ def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
             "rate_qualifier": rates["qualifier"],
             "basis": rates["basis"],
             "source": rates["source"],
-            "finish_year": rates["finishes"].map(finish_calendar_year).astype("Int64"),
-            "years_after_deadline": rates["finishes"]
-            .map(lambda f: years_late(f, deadline_year))
-            .astype("Int64"),
+            **finish_columns(rates["finishes"], deadline_year, "finish_year"),
         }
     )
     return render.with_csv(shown, csv)
@@ -551,10 +559,7 @@ def scope_rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
             "earlier_km2": rates["km2_from"],
             "earlier_as_of": rates["from"],
             "rate_km2_per_year": rates["rate_km2"],
-            "runs_out_year": rates["finishes"].map(finish_calendar_year).astype("Int64"),
-            "years_after_deadline": rates["finishes"]
-            .map(lambda f: years_late(f, deadline_year))
-            .astype("Int64"),
+            **finish_columns(rates["finishes"], deadline_year, "runs_out_year"),
         }
     )
     return render.with_csv(shown, csv)
