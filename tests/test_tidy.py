@@ -171,3 +171,14 @@ def test_front_door_is_a_valid_page_that_redirects() -> None:
     assert '<link rel="icon" href="_static/favicon.svg" />' in page
     assert 'content="0; url=intro.html"' in page and '<a href="intro.html">' in page
     assert tidy.REDIRECT.match('<meta http-equiv="Refresh" content="0; url=intro.html" />\n')
+
+
+def test_front_door_serves_the_landing_page_without_a_redirect(tmp_path: Path) -> None:
+    (tmp_path / "_images").mkdir()
+    redirect = '<meta http-equiv="Refresh" content="0; url=intro.html" />'
+    (tmp_path / "index.html").write_text(redirect)
+    (tmp_path / "intro.html").write_text(PAGE)
+    tidy.tidy_site(tmp_path, "CMAC")
+    index = (tmp_path / "index.html").read_text()
+    assert index == (tmp_path / "intro.html").read_text()
+    assert "Refresh" not in index and 'name="description"' in index

@@ -15,8 +15,9 @@ strings, makes each page:
   few colours; about a third of the bytes), and each <img> gets width and height (half the
   pixel size, as the figures are drawn at 2x or more) so the page does not jump as it loads,
   and loads lazily, so figures further down do not compete with the text for the network;
-- turn the site's front door (a bare redirect) into a small valid page with a title, an icon
-  and a link, so a browser logs no error for a missing favicon.
+- serve the site's front door (a bare redirect to the landing page) as a copy of the landing
+  page, which names itself canonical, so a reader waits for no redirect; a redirect elsewhere
+  becomes a small valid page with a title, an icon and a link.
 """
 
 from __future__ import annotations
@@ -189,15 +190,20 @@ def tidy_site(site: Path, title: str = "") -> None:
         with Image.open(image) as opened:
             sizes[image.name] = opened.size
     bundles: dict[tuple[str, ...], str] = {}
+    redirects = {p: m.group(1) for p, t in texts.items() if (m := REDIRECT.match(t))}
+    # a front door that redirects to a page beside it is served as a copy of that page
+    doors = {p.parent / to: p for p, to in redirects.items() if p.parent / to in texts}
     for path, text in texts.items():
-        redirect = REDIRECT.match(text)
-        if redirect:
-            path.write_text(front_door(redirect.group(1), title), encoding="utf-8")
+        if path in redirects:
+            if path not in doors.values():
+                path.write_text(front_door(redirects[path], title), encoding="utf-8")
             continue
         tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
         tidy = bundle_styles(tidy, path.parent, site / "_static", bundles)
         home = "../" * len(path.relative_to(site).parent.parts) + "intro.html"
         tidy = add_title_bar(tidy, title, home)
+        if path in doors:
+            doors[path].write_text(tidy, encoding="utf-8")
         if tidy != text:
             path.write_text(tidy, encoding="utf-8")
 
