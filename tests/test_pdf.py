@@ -10,19 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cmac.citation import BookVersion
+from cmac.citation import BookInfo, BookVersion, book_reference, cff_authors, join_names
 from cmac.paths import PROJECT_ROOT
 from cmac.pdf import (
     PRINT_CSS,
     Chapter,
     TitlePage,
     book_page,
-    cff_authors,
     chapter_pages,
     chapters_in,
-    citation_line,
     inject,
-    join_names,
     redirect_target,
     title_page_html,
     toc_html,
@@ -56,7 +53,8 @@ class="headerlink" href="#finds">#</a></h2>
 """
 
 VERSION = BookVersion("1.2.0", "abc1234+modified", "2026-11-30")
-TITLE = TitlePage("CMAC and the clearance, 1992–2012", ["CMAC demining study team"], VERSION)
+INFO = BookInfo("CMAC and the clearance, 1992–2012", ("A team",), ("MIT",), "https://x.org/b/", "")
+TITLE = TitlePage(INFO, VERSION)
 
 
 def test_redirect_target() -> None:
@@ -101,15 +99,20 @@ def test_the_projects_citation_cff_has_authors() -> None:
     assert cff_authors(cff)
 
 
-def test_citation_line() -> None:
-    assert citation_line(TITLE) == (
-        "CMAC demining study team (2026). CMAC and the clearance, 1992–2012. "
-        "Version 1.2.0 (commit abc1234+modified), built 2026-11-30."
+def test_book_reference_is_one_line_with_version_and_address() -> None:
+    assert book_reference(INFO, VERSION) == (
+        "A team (2026). CMAC and the clearance, 1992–2012. "
+        "Version 1.2.0 (abc1234+modified), built 2026-11-30. https://x.org/b/"
+    )
+    other = BookVersion("1.2.0", "abc", "2026-11-30", ("05-x.scale=level",))
+    assert book_reference(INFO, other).endswith(
+        "Not the canonical version: built with 05-x.scale=level."
     )
 
 
 def test_title_page_names_the_book_its_version_and_how_to_cite_it() -> None:
-    page = title_page_html(TitlePage("A & B, 1992–2012", ["X"], VERSION))
+    info = BookInfo("A & B, 1992–2012", ("X",), (), "https://x.org/b/", "")
+    page = title_page_html(TitlePage(info, VERSION))
     assert "A &amp; B" in page
     assert '<span class="nowrap">1992–2012</span>' in page
     assert "By X" in page

@@ -278,7 +278,7 @@ class Builder:
             flush=True,
         )
         started = time.perf_counter()
-        print_pdf(single / "index.html", html / PDF_NAME)
+        print_pdf(single / "index.html", html / PDF_NAME, self.root, tuple(self.assignments))
         print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
         shutil.rmtree(self.out / "jb-single")
         results.to_csv(html / "results.csv", index=False)

@@ -279,6 +279,18 @@ def version_footer(version: BookVersion) -> str:
     )
 
 
+def book_reference(info: BookInfo, version: BookVersion) -> str:
+    """How to cite the whole book, in one line of plain text (the PDF's title page, the
+    How-to-cite page)."""
+    text = (
+        f"{info.author} ({version.date[:4]}). {info.title}. Version {version.label}, "
+        f"built {version.date}. {info.base_url}"
+    )
+    if not version.canonical:
+        text += " Not the canonical version: built with " + "; ".join(version.parameters) + "."
+    return text
+
+
 def book_citation(info: BookInfo, version: BookVersion) -> str:
     """The whole book, as a MyST block: plain citation, BibTeX (@book) and downloads."""
     entry = "\n".join(
@@ -297,8 +309,7 @@ def book_citation(info: BookInfo, version: BookVersion) -> str:
     )
     return "\n".join(
         [
-            f"{info.author} ({version.date[:4]}). *{info.title}*. Version {version.label}, "
-            f"built {version.date}. <{info.base_url}>",
+            book_reference(info, version),
             "",
             "```bibtex",
             entry,

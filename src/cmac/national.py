@@ -270,6 +270,16 @@ def finish_calendar_year(finish: float) -> int | None:
     return int(np.floor(finish)) if np.isfinite(finish) else None
 
 
+def finish_text_columns(
+    finishes: pd.Series, deadline_year: int, label: str
+) -> dict[str, pd.Series]:
+    """The shown table's two columns for a finishing time (the CSV's: ``finish_columns``)."""
+    return {
+        label: finishes.map(finish_text),
+        "Calendar years after the deadline": finishes.map(lambda f: late_text(f, deadline_year)),
+    }
+
+
 def finish_columns(finishes: pd.Series, deadline_year: int, name: str) -> dict[str, pd.Series]:
     """The CSV's two columns for a finishing time: its calendar year and the calendar years
     after the deadline (one definition, ``years_late``), as whole numbers or missing."""
@@ -308,10 +318,7 @@ def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
             ],
             "Basis": rates["basis"],
             "Source": rates["source"],
-            "Finished during": rates["finishes"].map(finish_text),
-            "Calendar years after the deadline": rates["finishes"].map(
-                lambda f: late_text(f, deadline_year)
-            ),
+            **finish_text_columns(rates["finishes"], deadline_year, "Finished during"),
         }
     )
     csv = pd.DataFrame(
@@ -545,10 +552,7 @@ def scope_rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
                 )
             ],
             "Rate, km²/yr": rates["rate_km2"].map(lambda v: render.number(v, 1)),
-            "Runs out during": rates["finishes"].map(finish_text),
-            "Calendar years after the deadline": rates["finishes"].map(
-                lambda f: late_text(f, deadline_year)
-            ),
+            **finish_text_columns(rates["finishes"], deadline_year, "Runs out during"),
         }
     )
     csv = pd.DataFrame(

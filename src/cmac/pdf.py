@@ -18,9 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from cmac.citation import BookVersion, book_version, cff_authors, join_names
+from cmac.citation import BookInfo, BookVersion, book_info, book_reference, book_version
 from cmac.execute import BuildError
 from cmac.paths import PROJECT_ROOT
 from cmac.site import CHROMIUM_FLAGS
@@ -46,8 +44,7 @@ class Chapter:
 
 @dataclass(frozen=True)
 class TitlePage:
-    title: str
-    authors: list[str]
+    info: BookInfo
     version: BookVersion
 
 
@@ -67,18 +64,8 @@ def book_page(index: Path) -> Path:
     return index.parent / target if target else index
 
 
-def read_title_page(root: Path = PROJECT_ROOT) -> TitlePage:
-    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
-    return TitlePage(str(cff["title"]), cff_authors(cff), book_version(root))
-
-
-def citation_line(page: TitlePage) -> str:
-    """How to cite the book, in one line of plain text."""
-    version = page.version
-    return (
-        f"{join_names(page.authors)} ({version.date[:4]}). {page.title}. "
-        f"Version {version.release} (commit {version.commit}), built {version.date}."
-    )
+def read_title_page(root: Path = PROJECT_ROOT, parameters: tuple[str, ...] = ()) -> TitlePage:
+    return TitlePage(book_info(root), book_version(root, parameters))
 
 
 def plain_text(fragment: str) -> str:
@@ -129,8 +116,8 @@ def title_page_html(page: TitlePage) -> str:
     version = page.version
     return f"""<section id="cmac-title-page">
 <div>
-<p class="title">{keep_ranges(page.title)}</p>
-<p class="byline">By {e(join_names(page.authors))}</p>
+<p class="title">{keep_ranges(page.info.title)}</p>
+<p class="byline">By {e(page.info.author)}</p>
 <p class="disclaimer">Not a publication of the Cambodian Mine Action Centre (CMAC) or of JICA.</p>
 <dl>
 <dt>Version</dt><dd>{e(version.release)}</dd>
@@ -140,7 +127,7 @@ def title_page_html(page: TitlePage) -> str:
 </div>
 <div class="cite">
 <h2>How to cite</h2>
-<p>{keep_ranges(citation_line(page))}</p>
+<p>{keep_ranges(book_reference(page.info, version))}</p>
 </div>
 </section>"""
 
@@ -235,7 +222,9 @@ def front_matter(title: TitlePage, chapters: list[Chapter], pages: dict[str, int
     return title_page_html(title) + "\n" + toc_html(chapters, pages)
 
 
-def print_pdf(singlehtml_index: Path, pdf: Path, root: Path = PROJECT_ROOT) -> None:
+def print_pdf(
+    singlehtml_index: Path, pdf: Path, root: Path = PROJECT_ROOT, parameters: tuple[str, ...] = ()
+) -> None:
     """The whole book as one A4 PDF, printed by headless Chromium from the single-page build,
     with a title page and a table of contents with page numbers."""
     source = book_page(singlehtml_index)
@@ -243,7 +232,7 @@ def print_pdf(singlehtml_index: Path, pdf: Path, root: Path = PROJECT_ROOT) -> N
     chapters = chapters_in(page)
     if not chapters:
         raise BuildError(f"no chapters found in {source}")
-    title = read_title_page(root)
+    title = read_title_page(root, parameters)
     css = PRINT_CSS.read_text(encoding="utf-8")
     printable = source.with_name(PRINT_PAGE)  # beside it, so that _static/ and _images/ load
     pages: dict[str, int] = {}

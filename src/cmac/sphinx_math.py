@@ -19,9 +19,7 @@ def to_mathml(latex: str, block: bool = False) -> str:
 
 
 def visit_math(translator: Any, node: nodes.math) -> None:
-    translator.body.append(
-        f'<span class="math notranslate">{to_mathml(node.astext())}</span>'
-    )
+    translator.body.append(f'<span class="math notranslate">{to_mathml(node.astext())}</span>')
     raise nodes.SkipNode
 
 

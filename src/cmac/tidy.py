@@ -182,11 +182,11 @@ def tidy_site(site: Path, title: str = "") -> None:
     if bundle.exists():
         slim = slim_icons(bundle.read_text(encoding="utf-8"), used_icons(texts.values()))
         bundle.write_text(slim, encoding="utf-8")
+    from PIL import Image
+
     sizes = {}
     for image in sorted((site / "_images").glob("*.png")):
         shrink_png(image)
-        from PIL import Image
-
         with Image.open(image) as opened:
             sizes[image.name] = opened.size
     bundles: dict[tuple[str, ...], str] = {}
