@@ -18,10 +18,12 @@ from cmac.audit import (
     format_table,
     largest_resources,
     lighthouse_command,
+    median_run,
     offsite_requests,
     parse_report,
     report_path,
     serve,
+    settled,
     should_gzip,
     site_pages,
 )
@@ -212,8 +214,9 @@ def test_table_marks_values_below_target() -> None:
         "seo",
         "transfer",
         "KB",
+        "runs",
     ]
-    assert lines[2].split() == ["intro.html", "0.97", "1.00", "1.00", "1.00", "1172", "ok"]
+    assert lines[2].split() == ["intro.html", "0.97", "1.00", "1.00", "1.00", "1172", "1", "ok"]
     assert lines[3].split() == [
         "chapters/01-context.html",
         "0.97",
@@ -221,6 +224,7 @@ def test_table_marks_values_below_target() -> None:
         "1.00",
         "1.00",
         "1172",
+        "1",
         "FAIL",
     ]
 
@@ -278,3 +282,45 @@ def test_server_gzips_text_and_not_fonts(tmp_path: Path) -> None:
         with urllib.request.urlopen(request) as response:
             assert response.headers["Content-Encoding"] is None
             assert response.read() == b"\x00" * 100
+
+
+def result_with(performance: float | None, error: str | None = None) -> PageResult:
+    scores = {"performance": performance, "accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}
+    return PageResult("intro.html", scores, 200_000, error)
+
+
+@pytest.mark.parametrize(
+    ("performances", "expected"),
+    [
+        ([0.97], False),  # one pass is not yet a majority of three
+        ([0.97, 0.98], True),  # two passes settle it
+        ([0.80, 0.82], True),  # so do two failures
+        ([0.97, 0.80], False),
+        ([0.97, 0.80, 0.70], True),  # all runs done
+    ],
+)
+def test_settled_needs_a_majority_of_runs(performances: list[float], expected: bool) -> None:
+    assert settled([result_with(p) for p in performances], runs=3) is expected
+
+
+def test_settled_with_one_run_is_a_single_verdict() -> None:
+    assert settled([result_with(0.5)], runs=1)
+
+
+def test_median_run_sides_with_the_majority() -> None:
+    # pass, fail, pass: the median (0.96) passes; fail, pass, fail: the median (0.90) fails
+    passing = [result_with(0.99), result_with(0.80), result_with(0.96)]
+    assert median_run(passing) == 2 and not check(passing[median_run(passing)])
+    failing = [result_with(0.80), result_with(0.99), result_with(0.90)]
+    assert median_run(failing) == 2 and check(failing[median_run(failing)])
+
+
+def test_median_run_counts_an_unscored_run_as_lowest() -> None:
+    runs = [result_with(None, error="NO_FCP"), result_with(0.97), result_with(0.96)]
+    assert median_run(runs) == 2
+    assert median_run(runs[:2]) == 0  # even count: the lower middle, so a doubt fails
+
+
+def test_lighthouse_runs_under_the_pinned_node() -> None:
+    command = lighthouse_command(BASE, Path("out.json"))
+    assert command[0].endswith("node") and command[1].endswith("cli/index.js")

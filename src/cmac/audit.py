@@ -2,15 +2,18 @@
 
 ``python -m cmac.audit`` (``make audit``) serves ``_build/html`` on 127.0.0.1, runs the pinned
 Lighthouse (``node_modules``) with Debian's chromium on each page (mobile, Lighthouse's default),
-writes the JSON reports to ``_build/audit/`` and prints one table. It exits 1 when a page is
-below a threshold and prints, for those pages, the audits that cost the most and the largest
-resources. Nothing is fetched from outside: the book loads only its own files, and a request to
-another origin is reported as a failure.
+writes the JSON reports to ``_build/audit/`` and prints one table. Lighthouse's performance
+score moves from run to run with the machine's load, so each page is run up to three times and
+judged by the majority (the median run, as Lighthouse's own docs advise); the run stops as soon
+as the outcome is settled. It exits 1 when a page is below a threshold and prints, for those
+pages, the audits that cost the most and the largest resources. Nothing is fetched from
+outside: the book loads only its own files, and a request to another origin is a failure.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import gzip
 import http.server
@@ -32,7 +35,11 @@ from cmac.site import CHROMIUM_ARGS
 
 Report = dict[str, Any]
 
-LIGHTHOUSE = PROJECT_ROOT / "node_modules" / ".bin" / "lighthouse"
+LIGHTHOUSE = PROJECT_ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
+# Lighthouse 13 needs Node >= 22.19; package.json pins one from the npm registry.
+PINNED_NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
+MIN_NODE = (22, 19)
+RUNS = 3
 CHROME_PATH = "/usr/bin/chromium"
 CHROME_FLAGS = ["--headless=new", *CHROMIUM_ARGS]  # the same quiet, offline Chromium
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
@@ -67,6 +74,7 @@ class PageResult:
     scores: dict[str, float | None]  # None: Lighthouse could not score the category
     transfer_bytes: int
     error: str | None = None  # Lighthouse's runtimeError, or why there is no report
+    runs: int = 1  # how many Lighthouse runs the verdict rests on
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,28 @@ def check(result: PageResult, targets: Thresholds = TARGETS) -> list[str]:
     return problems
 
 
+def settled(results: list[PageResult], runs: int = RUNS) -> bool:
+    """True once a majority of ``runs`` runs agree on pass or fail, or all runs are done."""
+    majority = runs // 2 + 1
+    passes = sum(not check(result) for result in results)
+    return passes >= majority or len(results) - passes >= majority or len(results) >= runs
+
+
+def median_run(results: list[PageResult]) -> int:
+    """Index of the run with the median performance score (the lower middle of an even count).
+
+    With a majority verdict this run always sides with the majority: of three runs, the median
+    one passes exactly when two do. A run Lighthouse could not score counts as lowest.
+    """
+
+    def performance(i: int) -> float:
+        score = results[i].scores.get("performance")
+        return -1.0 if results[i].error or score is None else score
+
+    order = sorted(range(len(results)), key=performance)
+    return order[(len(order) - 1) // 2]
+
+
 def failing_audits(report: Report, category: str, limit: int = 5) -> list[FailedAudit]:
     """The category's audits that did not pass, those that cost the most score first.
 
@@ -179,7 +209,16 @@ def kib(n: int) -> int:
 
 def format_table(results: list[PageResult], targets: Thresholds = TARGETS) -> str:
     """One row per page; a '!' marks a value below target."""
-    header = ["page", "performance", "accessibility", "best-practices", "seo", "transfer KB", ""]
+    header = [
+        "page",
+        "performance",
+        "accessibility",
+        "best-practices",
+        "seo",
+        "transfer KB",
+        "runs",
+        "",
+    ]
     rows = [header]
     for result in results:
         cells = [result.page]
@@ -189,6 +228,7 @@ def format_table(results: list[PageResult], targets: Thresholds = TARGETS) -> st
             cells.append(("-" if score is None else f"{score:.2f}") + ("!" if low else ""))
         heavy = result.transfer_bytes > targets.max_transfer_bytes
         cells.append(f"{kib(result.transfer_bytes)}" + ("!" if heavy else ""))
+        cells.append(str(result.runs))
         cells.append("FAIL" if check(result, targets) else "ok")
         rows.append(cells)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -290,8 +330,19 @@ def serve(site: Path) -> Iterator[str]:
         server.server_close()
 
 
+def node_binary() -> str:
+    """The pinned Node from node_modules, or the machine's own where none is installed."""
+    return str(PINNED_NODE) if PINNED_NODE.exists() else shutil.which("node") or "node"
+
+
+def node_version(node: str) -> tuple[int, ...]:
+    done = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
+    return tuple(int(part) for part in done.stdout.strip().lstrip("v").split(".")[:2])
+
+
 def lighthouse_command(url: str, output: Path, lighthouse: Path = LIGHTHOUSE) -> list[str]:
     return [
+        node_binary(),
         str(lighthouse),
         url,
         "--output=json",
@@ -324,8 +375,7 @@ def run_lighthouse(url: str, output: Path, lighthouse: Path = LIGHTHOUSE) -> str
     return None
 
 
-def audit_page(base_url: str, page: str, out: Path) -> tuple[PageResult, Report]:
-    output = report_path(out, page)
+def audit_once(base_url: str, page: str, output: Path) -> tuple[PageResult, Report]:
     failure = run_lighthouse(base_url + page, output)
     if failure:
         return PageResult(page, dict.fromkeys(CATEGORIES), 0, failure), {}
@@ -338,10 +388,29 @@ def audit_page(base_url: str, page: str, out: Path) -> tuple[PageResult, Report]
     return result, report
 
 
+def audit_page(base_url: str, page: str, out: Path, runs: int = RUNS) -> tuple[PageResult, Report]:
+    """Run Lighthouse until the majority verdict is settled; the median run stands for the page.
+
+    Each run's report is kept as ``<page>.run<N>.json``; the median run's is also ``<page>.json``.
+    """
+    audited: list[tuple[PageResult, Report]] = []
+    output = report_path(out, page)
+    while not audited or not settled([result for result, _ in audited], runs):
+        run_output = output.with_suffix(f".run{len(audited) + 1}.json")
+        audited.append(audit_once(base_url, page, run_output))
+    chosen, report = audited[median_run([result for result, _ in audited])]
+    if report:
+        output.write_text(json.dumps(report))
+    return dataclasses.replace(chosen, runs=len(audited)), report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=build_dir() / "html")
     parser.add_argument("--out", type=Path, default=build_dir() / "audit")
+    parser.add_argument(
+        "--runs", type=int, default=RUNS, help="most Lighthouse runs per page (majority verdict)"
+    )
     parser.add_argument("pages", nargs="*", help="pages relative to the site (default: all)")
     args = parser.parse_args(argv)
 
@@ -351,6 +420,16 @@ def main(argv: list[str] | None = None) -> int:
     if not LIGHTHOUSE.exists():
         print(f"{LIGHTHOUSE} is missing: run 'npm ci'", file=sys.stderr)
         return 2
+    node = node_binary()
+    if node_version(node) < MIN_NODE:
+        wanted = ".".join(map(str, MIN_NODE))
+        print(
+            f"Lighthouse 13 needs Node >= {wanted}; {node} is older: run 'npm ci'", file=sys.stderr
+        )
+        return 2
+    if args.runs < 1:
+        print("--runs must be at least 1", file=sys.stderr)
+        return 2
     pages = args.pages or site_pages(args.site)
     if not args.pages and args.out.exists():
         shutil.rmtree(args.out)  # no stale reports of pages that are gone
@@ -359,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     with serve(args.site) as base_url:
         for page in pages:
             print(f"lighthouse {page} ...", file=sys.stderr, flush=True)
-            audited.append(audit_page(base_url, page, args.out))
+            audited.append(audit_page(base_url, page, args.out, args.runs))
 
     results = [result for result, _ in audited]
     print(format_table(results))
