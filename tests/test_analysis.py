@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cmac import analysis, sensitivity
@@ -155,3 +156,34 @@ def test_chapter_5_rerun_by_papermill_matches_the_in_process_grid(
     for key, value in grid.items():
         if key in recorded:
             assert recorded[key] == (pytest.approx(value) if isinstance(value, float) else value)
+
+
+def test_sensitivity_table_shows_small_p_as_below_and_keeps_numbers_in_its_csv() -> None:
+    runs = pd.DataFrame(
+        {
+            "label": ["Baseline", "From 1992"],
+            "misspecified": [False, True],
+            "n_points": [13, 21],
+            "effect_unit": ["%", "km²/yr"],
+            "f_bc_p": [0.0004, 0.25],
+            "best_model_id": ["bc_lr_step", "bc_level_slope"],
+            "supf_year": [2005, 2010],
+            "supf_p": [0.0, 0.0123],
+            "bp_years": ["2005, 2010", "none"],
+            **{
+                f"{key}{end}": [-12.5, 3.0]
+                for key in ("bc_level", "lr_step", "lr_ramp")
+                for end in ("", "_low", "_high")
+            },
+        }
+    )
+    shown = sensitivity.sensitivity_layout(runs)
+    assert shown["F test p"].tolist() == ["<\u00a00.001", "0.250"]
+    assert shown["sup-F year (p)"].tolist() == ["2005 (<\u00a00.001)", "2010 (0.012)"]
+    assert shown["Run"].tolist() == ["Baseline", "From 1992 †"]
+    assert shown.iloc[0, 2].startswith("\u221212.5\u00a0%")  # a true minus sign
+    assert "km²/yr" in shown.iloc[1, 2]
+    csv = shown.attrs["csv"]
+    assert csv["bc_level_f_test_p"].tolist() == [0.0004, 0.25]
+    assert csv["effect_unit"].tolist() == ["pct", "km2_per_year"]
+    assert csv["lr_ramp_low"].dtype.kind == "f" and csv["sup_f_year"].dtype.kind == "i"

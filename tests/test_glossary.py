@@ -309,3 +309,19 @@ def test_checks_parse_terms_and_roles() -> None:
     assert term_target("Akaike weight") == "akaike weight"
     heading = "## About {term}`UXO`\n\ntext"
     assert inside(term_roles(heading)[0][0], not_prose(heading))
+
+
+# Numbers a definition may use: conventions of statistics, not figures from a source.
+DEFINITIONAL_NUMBERS = {"0.05", "0.6", "1", "2", "5", "60", "95", "100"}
+
+
+def test_glossary_states_no_source_figures() -> None:
+    """Figures from the sources are glued in the chapters; the glossary (a Markdown page, which
+    cannot glue) names the chapter instead. Years, chapter numbers and the conventions of
+    statistics are allowed."""
+    text = re.sub(r"\{cite:p\}`[^`]*`", "", GLOSSARY.read_text())
+    text = re.sub(r"(?i)\b(chapters?|article) \d+( (to|and) \d+)?", "", text)
+    text = re.sub(r"AR\(1\)", "", text)
+    numbers = set(re.findall(r"(?<![\w.])\d[\d,.]*\d|(?<![\w.])\d(?!\w)", text))
+    figures = {n for n in numbers if not re.fullmatch(r"(19|20)\d\d", n)}
+    assert figures <= DEFINITIONAL_NUMBERS, sorted(figures - DEFINITIONAL_NUMBERS)

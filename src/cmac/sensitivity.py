@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from cmac import analysis, models
+from cmac import analysis, models, render
 from cmac.params import ModelParameters
 
 ONE_AT_A_TIME: list[tuple[str, dict[str, object]]] = [
@@ -125,8 +125,9 @@ def invariant_pairs(runs: pd.DataFrame, term: str, tolerance: float = 1e-9) -> t
 
 
 def ci_text(row: pd.Series, key: str) -> str:
-    unit = " %" if row["effect_unit"] == "%" else " km²/yr"
-    return f"{row[key]:,.1f}{unit} ({row[f'{key}_low']:,.1f} to {row[f'{key}_high']:,.1f})"
+    """'21.4 % (17.2 to 25.7)', or in km²/yr on the level scale; true minus signs."""
+    unit = "%" if row["effect_unit"] == "%" else "km²/yr"
+    return render.estimate_ci(row[key], row[f"{key}_low"], row[f"{key}_high"], unit=unit)
 
 
 def excludes_zero(runs: pd.DataFrame, key: str) -> pd.Series:
@@ -134,19 +135,43 @@ def excludes_zero(runs: pd.DataFrame, key: str) -> pd.Series:
 
 
 def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+    """One row per run, for display; the CSV keeps each estimate and its bounds as numbers."""
+    frame = frame.reset_index(drop=True)
+    effects = {
+        "bc_level": "Brush-cutter level (95 % CI)",
+        "lr_step": "Land release, step (95 % CI)",
+        "lr_ramp": "Land release, ramp (95 % CI)",
+    }
+    shown = pd.DataFrame(
         {
             "Run": frame["label"] + np.where(frame["misspecified"], " †", ""),
-            "n": frame["n_points"],
-            "Brush-cutter level (95 % CI)": [ci_text(r, "bc_level") for _, r in frame.iterrows()],
-            "F test p": frame["f_bc_p"].map("{:.3f}".format),
-            "Land release, step (95 % CI)": [ci_text(r, "lr_step") for _, r in frame.iterrows()],
-            "Land release, ramp (95 % CI)": [ci_text(r, "lr_ramp") for _, r in frame.iterrows()],
+            "n": frame["n_points"].map(render.number),
+            effects["bc_level"]: [ci_text(r, "bc_level") for _, r in frame.iterrows()],
+            "F test p": frame["f_bc_p"].map(render.p_value),
+            effects["lr_step"]: [ci_text(r, "lr_step") for _, r in frame.iterrows()],
+            effects["lr_ramp"]: [ci_text(r, "lr_ramp") for _, r in frame.iterrows()],
             "Lowest AICc": frame["best_model_id"].map(models.MODEL_SHORT),
             "sup-F year (p)": [
-                f"{int(y)} ({p:.3f})"
+                f"{int(y)} ({render.p_value(p)})"
                 for y, p in zip(frame["supf_year"], frame["supf_p"], strict=True)
             ],
             "BIC breaks": frame["bp_years"],
         }
     )
+    csv = pd.DataFrame(
+        {
+            "run": frame["label"],
+            "misspecified": frame["misspecified"],
+            "n_points": frame["n_points"],
+            "effect_unit": frame["effect_unit"].map({"%": "pct"}).fillna("km2_per_year"),
+        }
+    )
+    for key in effects:
+        for suffix in ("", "_low", "_high"):
+            csv[f"{key}{suffix}"] = frame[f"{key}{suffix}"]
+    csv["bc_level_f_test_p"] = frame["f_bc_p"]
+    csv["lowest_aicc_model"] = frame["best_model_id"]
+    csv["sup_f_year"] = frame["supf_year"].astype(int)
+    csv["sup_f_p"] = frame["supf_p"]
+    csv["bic_break_years"] = frame["bp_years"]
+    return render.with_csv(shown, csv)
