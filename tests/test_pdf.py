@@ -19,8 +19,10 @@ from cmac.pdf import (
     book_page,
     chapter_pages,
     chapters_in,
+    follow_on_css,
     inject,
     redirect_target,
+    short_endings,
     title_page_html,
     toc_html,
 )
@@ -166,6 +168,41 @@ def test_chapter_pages_skip_the_contents_page() -> None:
         "document-chapters/02-finds": 5,
     }
     assert chapter_pages(pages[:3], chapters) == {"about-this-book": 3}
+
+
+def test_chapter_pages_find_a_chapter_that_starts_lower_down_a_page() -> None:
+    chapters = chapters_in(SINGLE_PAGE)
+    pages = [
+        "Book title",
+        "Contents\nAbout this book 3\n1 Context & war 4\n2 Finds per km2 4",
+        "About this book\nIntro.",
+        "1. Context & war\nText.\nLast lines of chapter 1.\n2. Finds per km2\nMore text.",
+    ]
+    assert chapter_pages(pages, chapters)["document-chapters/02-finds"] == 4
+
+
+def test_a_nearly_empty_last_page_lets_the_next_chapter_follow_on() -> None:
+    chapters = chapters_in(SINGLE_PAGE)
+    full = " ".join(["word"] * 400)
+    pages = [
+        "Title",
+        "Contents",
+        "About this book\n" + full,
+        "1. Context & war\n" + full,
+        "two last lines",
+        "2. Finds per km2\n" + full,
+    ]
+    found = chapter_pages(pages, chapters)
+    assert found == {
+        "about-this-book": 3,
+        "document-chapters/01-context": 4,
+        "document-chapters/02-finds": 6,
+    }
+    assert short_endings(pages, chapters, found) == {"document-chapters/02-finds"}
+    pages[4] = full  # a full last page: a new page for chapter 2, as usual
+    assert short_endings(pages, chapters, found) == set()
+    css = follow_on_css({"document-chapters/02-finds"})
+    assert css == '[id="document-chapters/02-finds"] + section { break-before: auto !important; }'
 
 
 def test_print_css_sets_a4_page_numbers_and_hides_the_web_page_frame() -> None:

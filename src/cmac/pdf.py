@@ -25,7 +25,7 @@ from cmac.site import CHROMIUM_FLAGS
 
 PRINT_CSS = Path(__file__).with_name("print.css")
 PRINT_PAGE = "cmac-print.html"
-MAX_PRINTS = 3
+MAX_PRINTS = 4
 
 
 @dataclass(frozen=True)
@@ -164,18 +164,48 @@ def inject(page: str, css: str, front_matter: str) -> str:
 
 
 def chapter_pages(page_texts: list[str], chapters: list[Chapter]) -> dict[str, int]:
-    """The first page (1-based) of each chapter: the page that starts with its heading,
+    """The first page (1-based) of each chapter: the page with its heading on a line of its
+    own (at the top, or lower down where the chapter follows on from a short ending),
     searched in order so that the contents page, which lists them all, never matches."""
     found: dict[str, int] = {}
     start = 0
     for chapter in chapters:
-        heading = " ".join(chapter.heading.split())
+        heading = r"\s+".join(map(re.escape, chapter.heading.split()))
+        pattern = re.compile(rf"(?:^|\n)\s*{heading}\s*(?:\n|$)")
         for index in range(start, len(page_texts)):
-            if " ".join(page_texts[index].split()).startswith(heading):
+            if pattern.search(page_texts[index]):
                 found[chapter.anchor] = index + 1
-                start = index + 1
+                start = index  # the next chapter may start on this same page
                 break
     return found
+
+
+# A chapter's last page with fewer words than this is nearly empty: the next chapter then
+# starts on that page instead of a new one.
+SHORT_PAGE_WORDS = 120
+
+
+def short_endings(
+    page_texts: list[str], chapters: list[Chapter], pages: dict[str, int]
+) -> set[str]:
+    """Chapters that should follow on from the previous chapter's nearly empty last page."""
+    follow_on = set()
+    for previous, chapter in zip(chapters, chapters[1:], strict=False):
+        first, start = pages.get(previous.anchor), pages.get(chapter.anchor)
+        if first is None or start is None or start - 1 <= first:
+            continue  # unknown, or the previous chapter has a single page
+        last_page = page_texts[start - 2]
+        if len(last_page.split()) < SHORT_PAGE_WORDS:
+            follow_on.add(chapter.anchor)
+    return follow_on
+
+
+def follow_on_css(anchors: set[str]) -> str:
+    """Let these chapters start on the page where the previous one ended."""
+    return "\n".join(
+        f'[id="{anchor}"] + section {{ break-before: auto !important; }}'
+        for anchor in sorted(anchors)
+    )
 
 
 def pdf_page_texts(pdf: Path) -> list[str]:
@@ -236,14 +266,19 @@ def print_pdf(
     css = PRINT_CSS.read_text(encoding="utf-8")
     printable = source.with_name(PRINT_PAGE)  # beside it, so that _static/ and _images/ load
     pages: dict[str, int] = {}
+    follow_on: set[str] = set()
     for _ in range(MAX_PRINTS):
-        printable.write_text(inject(page, css, front_matter(title, chapters, pages)), "utf-8")
+        styles = css + "\n" + follow_on_css(follow_on)
+        printable.write_text(inject(page, styles, front_matter(title, chapters, pages)), "utf-8")
         run_chromium(printable, pdf)
-        found = chapter_pages(pdf_page_texts(pdf), chapters)
-        if found == pages:
+        texts = pdf_page_texts(pdf)
+        found = chapter_pages(texts, chapters)
+        more = short_endings(texts, chapters, found) - follow_on
+        if found == pages and not more:
             break
-        pages = found
+        pages, follow_on = found, follow_on | more
     else:  # the numbers never settled: print the contents without them rather than wrong
-        printable.write_text(inject(page, css, front_matter(title, chapters, {})), "utf-8")
+        styles = css + "\n" + follow_on_css(follow_on)
+        printable.write_text(inject(page, styles, front_matter(title, chapters, {})), "utf-8")
         run_chromium(printable, pdf)
     printable.unlink()
