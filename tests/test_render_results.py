@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import json
+import random
+import string
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from cmac.render import cell_text, data_links, myst_table
+from cmac.render import cell_text, data_links, literal, myst_table
 from cmac.results import ResultsRecord, merge_results
+from tests.hostile import HOSTILE
 
 
 def test_myst_table_is_a_labelled_list_table() -> None:
@@ -25,21 +29,59 @@ def test_myst_table_is_a_labelled_list_table() -> None:
     assert text.count("* - ") == 3  # header + two rows
 
 
+def render_myst(text: str) -> str:
+    """What MyST (with the book's extensions) makes of a paragraph: its HTML."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    extensions = {"amsmath", "colon_fence", "deflist", "dollarmath"}
+    parser = create_md_parser(MdParserConfig(enable_extensions=extensions), RendererHTML)
+    return parser.render(text).strip()
+
+
+def shown_text(text: str) -> str:
+    """The text a reader sees once MyST has rendered ``text`` as one paragraph."""
+    rendered = render_myst(text)
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), rendered
+    inner = rendered[3:-4]
+    assert "<" not in inner, f"markup was made from {text!r}: {rendered}"
+    return html.unescape(inner)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_literal_text_is_shown_as_itself_by_myst(text: str) -> None:
+    assert shown_text(literal(text)) == text
+
+
 @pytest.mark.parametrize(
-    ("text", "escaped"),
+    ("text", "shown"),
     [
-        ("+ level change", "\\+ level change"),
-        ("- x", "\\- x"),
-        ("%", "\\%"),
-        (">1,600", "\\>1,600"),
-        ("1. first", "1\\. first"),
-        ("-3.5 (x)", "-3.5 (x)"),
-        ("2005", "2005"),
-        ("", " "),
+        ("+ level change", "+ level change"),
+        ("- x", "- x"),
+        ("1. first", "1. first"),
+        (">1,600", ">1,600"),
+        ("    four spaces", "four spaces"),  # no code block
+        ("a\nb\u2028c\rd", "a b c d"),  # one line
+        ("bell\x07", "bell"),
     ],
 )
-def test_cell_text_escapes_markdown_starts(text: str, escaped: str) -> None:
-    assert cell_text(text) == escaped
+def test_cell_text_is_one_literal_line(text: str, shown: str) -> None:
+    assert shown_text(cell_text(text)) == shown
+
+
+def test_literal_survives_random_punctuation() -> None:
+    """Many random strings of markup characters, letters and spaces come back unchanged."""
+    rng = random.Random(20261201)
+    alphabet = string.punctuation + "ab1 " * 3
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24))).strip()
+        if text:
+            assert shown_text(literal(text)) == text, text
+
+
+def test_an_empty_cell_is_a_space() -> None:
+    assert cell_text(None) == " " and cell_text("") == " "
 
 
 def test_data_links_name_table_csv_and_sources() -> None:
