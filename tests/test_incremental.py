@@ -13,6 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cmac.build import Builder, main
 from cmac.execute import BuildError
+from cmac.paths import PROJECT_ROOT
 
 
 def chapter(path: Path, code: str, needs: list[str] | None = None, x: int = 1) -> None:
@@ -94,7 +95,7 @@ def test_data_change_reruns_only_the_reader_and_its_dependants(
     _, (ran, reused) = run(small_book, out)
     assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]
     log = capsys.readouterr().out
-    assert "start   01-a (uxo_lao_workshops.csv changed)" in log
+    assert f"start   01-a ({csv.resolve()} changed)" in log  # outside the project: absolute
     assert "start   03-c (needs changed)" in log
 
 
@@ -204,3 +205,27 @@ def test_interrupted_build_publishes_nothing(small_book: Path, tmp_path: Path) -
     assert "BUILD INTERRUPTED" in err
     assert not (out / "html").exists()
     assert not (out / "cache" / "02-b").exists()  # only its scratch folder, never published
+
+
+def test_a_copied_project_checks_its_own_data_not_the_originals(
+    small_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fingerprints name the files a chapter read relative to the project, so a copy (with its
+    build folder) reruns what its own edited files require, and reuses the rest."""
+    shutil.copytree(PROJECT_ROOT / "data", small_book / "data")
+    monkeypatch.setenv("CMAC_DATA_DIR", str(small_book / "data"))
+    run(small_book, small_book / "_build")
+    state = json.loads((small_book / "_build/cache/01-a/fingerprint.json").read_text())
+    assert state["reads"] == ["data/uxo_lao_workshops.csv"]
+
+    copy = tmp_path / "copy"
+    shutil.copytree(small_book, copy)
+    monkeypatch.setenv("CMAC_DATA_DIR", str(copy / "data"))
+    _, (ran, reused) = run(copy, copy / "_build")
+    assert ran == [] and sorted(reused) == ["01-a", "02-b", "03-c"]  # nothing changed yet
+
+    csv = copy / "data" / "uxo_lao_workshops.csv"
+    csv.write_text(csv.read_text().replace("2 weeks", "3 weeks"))
+    _, (ran, reused) = run(copy, copy / "_build")
+    assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]
+    assert (small_book / "_build/cache/01-a").exists()  # the original's own cache is untouched

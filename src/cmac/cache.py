@@ -128,9 +128,20 @@ def fingerprint(
         ).hexdigest(),
         "needs": hashlib.sha256(json.dumps(needed, sort_keys=True).encode()).hexdigest(),
     }
+    reads = [project_path(path, root) for path in reads]
     for path in reads:
-        parts[f"file:{Path(path).name}"] = file_digest(Path(path))
+        parts[f"file:{path}"] = file_digest(root / path)
     return Fingerprint(parts, reads)
+
+
+def project_path(path: str, root: Path) -> str:
+    """A file a chapter read, relative to the project where it lies inside it, so that a
+    copied or moved project checks its own files; a file outside stays absolute."""
+    resolved = Path(path) if Path(path).is_absolute() else root / path
+    try:
+        return resolved.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(resolved.resolve())
 
 
 def load_state(cache_dir: Path) -> Fingerprint | None:

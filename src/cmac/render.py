@@ -412,6 +412,10 @@ def cell_text(value: object) -> str:
     return literal(value).strip() or " "
 
 
+# The class of every table made here: Sphinx leaves its text as it is (cmac.sphinx_ext).
+DATA_TABLE_CLASS = "data-table"
+
+
 def myst_table(
     frame: pd.DataFrame,
     caption: str,
@@ -429,7 +433,7 @@ def myst_table(
         f":name: {name}",
         ":header-rows: 1",
         f":align: {align}",
-        ":class: data-table",
+        f":class: {DATA_TABLE_CLASS}",
     ]
     if widths:
         lines.append(":widths: " + " ".join(str(w) for w in widths))

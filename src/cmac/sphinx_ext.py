@@ -20,8 +20,9 @@ from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
+from sphinx.transforms import SphinxTransform
 
-from cmac.render import SHORT_CELL, column_kind, number_pieces, value_runs
+from cmac.render import DATA_TABLE_CLASS, SHORT_CELL, column_kind, number_pieces, value_runs
 
 
 def author_year_label(entry: Any) -> str:
@@ -193,7 +194,20 @@ def mark_table_columns(app: Sphinx, doctree: nodes.document, docname: str) -> No
                     allow_breaks_in_names(entry)
 
 
+class DataTablesKeepTheirQuotes(SphinxTransform):
+    """Tables of data text are shown exactly as the data file has them: Sphinx's smart quotes
+    (which turn " into “ and -- into –) skip them. Prose keeps its typography."""
+
+    default_priority = 700  # before SmartQuotes (750)
+
+    def apply(self, **kwargs: Any) -> None:
+        for table in self.document.findall(nodes.table):
+            if DATA_TABLE_CLASS in table.get("classes", []):
+                table["support_smartquotes"] = False
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_transform(DataTablesKeepTheirQuotes)
     app.connect("html-page-context", prune_assets, priority=900)
     app.connect("doctree-resolved", mark_table_columns)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
