@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from cmac.render import cell_text, data_links, literal, myst_table
-from cmac.results import ResultsRecord, merge_results
+from cmac.results import RecordError, ResultsRecord, merge_results
 from tests.hostile import HOSTILE
 
 
@@ -136,9 +136,28 @@ def test_results_record_rejects_non_finite(tmp_path: Path) -> None:
 def test_merge_results_in_book_order(tmp_path: Path) -> None:
     for chapter in ["b", "a"]:
         ResultsRecord(chapter, out_dir=tmp_path, glue=lambda k, v: None).add("k", 1, "u", "d")
-    merged = merge_results([tmp_path / f"{name}.json" for name in ["intro", "a", "b"]])
+    merged = merge_results({name: tmp_path / f"{name}.json" for name in ["a", "b"]})
     assert merged["chapter"].tolist() == ["a", "b"]
     assert list(merged.columns) == ["chapter", "key", "value", "unit", "description", "text"]
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "chapter c left no results record"),
+        ("[]", "chapter c: its results record .* is empty"),
+        ("{", "chapter c: its results record .* is corrupt"),
+        ('[{"chapter": "a", "key": "k", "value": 1}]', r"chapter c: .* rows of \['a'\]"),
+    ],
+)
+def test_merge_results_refuses_an_incomplete_record(
+    tmp_path: Path, content: str | None, problem: str
+) -> None:
+    ResultsRecord("a", out_dir=tmp_path, glue=lambda k, v: None).add("k", 1, "u", "d")
+    if content is not None:
+        (tmp_path / "c.json").write_text(content)
+    with pytest.raises(RecordError, match=problem):
+        merge_results({name: tmp_path / f"{name}.json" for name in ["a", "c"]})
 
 
 def test_results_table_rows_have_anchors_and_escaped_text() -> None:
@@ -179,7 +198,7 @@ def test_quote_glues_another_chapters_number_as_printed_without_recording_it(
     assert not (tmp_path / "intro.json").exists()
     with pytest.raises(KeyError, match="no result 'nope' from chapter '05-x'"):
         landing.quote(record, "05-x", "nope")
-    with pytest.raises(FileNotFoundError, match="06-y"):
+    with pytest.raises(RecordError, match="chapter 06-y left no results record"):
         read_results({"06-y": str(tmp_path / "missing.json")})
 
 

@@ -250,16 +250,19 @@ class Builder:
         from cmac.citation import book_info, book_version
         from cmac.datapackage import PACKAGE_NAME, write_package
         from cmac.pdf import print_pdf
-        from cmac.results import merge_results
+        from cmac.results import RecordError, merge_results
         from cmac.site import publish, run_jupyter_book, stage_book
         from cmac.tidy import tidy_site
 
         executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
         tables = [self.run_dir(c) / "tables" for c in self.chapters]
         stage = self.out / "stage"
-        results = merge_results(
-            [self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters]
-        )
+        try:
+            results = merge_results(
+                {c.name: self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters}
+            )
+        except RecordError as exc:
+            raise BuildError(f"the results record is incomplete: {exc}") from None
         stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=2) as builds:  # HTML and the PDF's single page

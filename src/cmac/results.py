@@ -112,13 +112,35 @@ class ResultsRecord:
         )
 
 
-def merge_results(files: list[Path]) -> pd.DataFrame:
-    """The chapters' records, in the order given, one row per number."""
-    frames = [
-        pd.DataFrame(json.loads(path.read_text()), columns=RESULT_COLUMNS)
-        for path in files
-        if path.exists()
-    ]
+class RecordError(ValueError):
+    """A chapter's results record is missing, empty or not its own."""
+
+
+def chapter_records(chapter: str, path: Path) -> pd.DataFrame:
+    """One chapter's record, checked: it exists, parses, holds at least one number, and
+    every row is that chapter's."""
+    if not path.exists():
+        raise RecordError(f"chapter {chapter} left no results record ({path.name})")
+    try:
+        rows = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RecordError(
+            f"chapter {chapter}: its results record {path} is corrupt: {exc}"
+        ) from None
+    if not isinstance(rows, list) or not rows:
+        raise RecordError(f"chapter {chapter}: its results record {path} is empty")
+    frame = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    others = sorted(set(frame["chapter"].astype(str)) - {chapter})
+    if others:
+        raise RecordError(f"chapter {chapter}: its results record has rows of {others}")
+    return frame
+
+
+def merge_results(files: dict[str, Path]) -> pd.DataFrame:
+    """Every chapter's record, in the order given (chapter -> its JSON), one row per number.
+    A missing or empty record is an error that names the chapter: a published record never
+    silently lacks one."""
+    frames = [chapter_records(chapter, Path(path)) for chapter, path in files.items()]
     if not frames:
         return pd.DataFrame(columns=RESULT_COLUMNS)
     return pd.concat(frames, ignore_index=True)
@@ -175,10 +197,7 @@ def read_results(files: dict[str, str], published: Path | None = None) -> pd.Dat
     """Other chapters' records: the files the build passes (chapter -> JSON path), or, run
     by hand after a build, the published record."""
     if files:
-        missing = [chapter for chapter, path in files.items() if not Path(path).exists()]
-        if missing:
-            raise FileNotFoundError(f"no results for chapter(s) {', '.join(missing)}")
-        return merge_results([Path(path) for path in files.values()])
+        return merge_results({chapter: Path(path) for chapter, path in files.items()})
     published = published or build_dir() / "results.csv"
     if not published.exists():
         raise FileNotFoundError(f"no results record at {published}: build the book first")
