@@ -75,15 +75,17 @@ def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
     }
     for text in assignments:
         try:
-            name, parameter, value = cache.parse_assignment(text)
+            name, parameter, raw = cache.parse_assignment(text)
             if name not in chapters:
                 raise cache.ParameterNameError(
                     f"'{text}': no chapter '{name}' (chapters: {', '.join(chapters)})"
                 )
-            cache.check_parameters(chapters[name].source, {parameter: value})
+            value = cache.settable_value(chapters[name].source, parameter, raw)
         except cache.ParameterNameError as exc:
             raise BuildError(str(exc)) from None
         chapters[name].parameters[parameter] = value
+    if assignments:
+        check_set_parameters(chapters)
     for chapter in chapters.values():
         followed = cache.chapter_follows(chapter.source)
         if followed:
@@ -100,6 +102,20 @@ def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
                 raise BuildError(f"chapter {chapter.name} needs '{need}', which is not in the book")
     check_no_cycle(chapters)
     return list(chapters.values())
+
+
+def check_set_parameters(chapters: dict[str, Chapter]) -> None:
+    """Each chapter's parameters with the set ones, checked as the chapter checks them
+    (types and ranges), before anything runs."""
+    from cmac.params import ParameterError, check_chapter_parameters
+
+    for chapter in chapters.values():
+        if chapter.parameters:
+            values = {**cache.parameter_defaults(chapter.source), **chapter.parameters}
+            try:
+                check_chapter_parameters(chapter.name, values)
+            except ParameterError as exc:
+                raise BuildError(f"chapter {chapter.name}: {exc}") from None
 
 
 def check_no_cycle(chapters: dict[str, Chapter]) -> None:

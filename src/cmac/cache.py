@@ -55,42 +55,103 @@ def chapter_follows(notebook: Path) -> str:
     return str(read_notebook_json(notebook).get("metadata", {}).get("cmac", {}).get("follows", ""))
 
 
-def parameter_names(notebook: Path) -> list[str]:
-    """Names assigned in the cell tagged ``parameters``."""
+# Parameters the build itself passes: where a chapter reads or writes, and what it is handed
+# by other chapters. They are never set from the command line.
+BUILD_PARAMETERS = {"data_dir", "results_dir", "chapter_results", "baseline"}
+SETTABLE_TYPES = (bool, int, float, str)
+
+
+def parameter_defaults(notebook: Path) -> dict[str, object]:
+    """Names assigned in the cell tagged ``parameters``, with their literal default values."""
     for cell in read_notebook_json(notebook)["cells"]:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            return [
-                target.id
-                for node in ast.parse(source).body
-                if isinstance(node, ast.Assign)
-                for target in node.targets
-                if isinstance(target, ast.Name)
-            ]
-    return []
+            defaults: dict[str, object] = {}
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            defaults[target.id] = ast.literal_eval(node.value)
+            return defaults
+    return {}
 
 
-def parse_assignment(text: str) -> tuple[str, str, object]:
-    """``chapter.name=value`` from the command line; the value as a Python literal if it is one."""
+def parameter_names(notebook: Path) -> list[str]:
+    return list(parameter_defaults(notebook))
+
+
+def parse_assignment(text: str) -> tuple[str, str, str]:
+    """``chapter.name=value`` from the command line, the value still as typed."""
     if "=" not in text or "." not in text.split("=", 1)[0]:
         raise ParameterNameError(f"'{text}': write CHAPTER.NAME=VALUE")
     target, raw = text.split("=", 1)
     chapter, name = target.rsplit(".", 1)
+    return chapter, name, raw
+
+
+def literal_kind(node: ast.expr) -> str:
+    """What a parsed value is, in words, for an error message."""
+    if isinstance(node, ast.Constant):
+        return type(node.value).__name__
+    if isinstance(node, ast.Set | ast.Dict | ast.List | ast.Tuple):
+        return "a " + type(node).__name__.lower()
+    return "an expression"
+
+
+def typed_value(name: str, raw: str, default: object) -> object:
+    """A ``--set`` value as the parameter's type (the type of its default): ``str``, ``int``,
+    ``float`` or ``bool`` literals only. A text parameter takes the text as typed (quotes
+    optional); bytes, sets, containers and expressions are refused for the others."""
+    kind = type(default)
+    if kind is str:
+        try:
+            node = ast.parse(raw.strip(), mode="eval").body
+        except SyntaxError:
+            return raw
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+            raise ParameterNameError(f"parameter '{name}' = {raw}: bytes are not accepted")
+        return raw
+    if kind is bool:
+        words = {"true": True, "false": False}
+        if raw.strip().lower() in words:
+            return words[raw.strip().lower()]
+        raise ParameterNameError(f"parameter '{name}' = {raw}: expected True or False")
     try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
-        value = raw
-    return chapter, name, value
+        node = ast.parse(raw.strip(), mode="eval").body
+    except SyntaxError:
+        raise ParameterNameError(f"parameter '{name}' = {raw}: not a {kind.__name__}") from None
+    negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+    operand = node.operand if negative else node  # type: ignore[attr-defined]
+    numeric = isinstance(operand, ast.Constant) and type(operand.value) in (int, float)
+    if not numeric:
+        raise ParameterNameError(
+            f"parameter '{name}' = {raw}: expected {kind.__name__} literal, "
+            f"not {literal_kind(operand)}"
+        )
+    value = -operand.value if negative else operand.value
+    if kind is int and type(value) is not int:
+        raise ParameterNameError(f"parameter '{name}' = {raw}: expected a whole number")
+    return kind(value)
 
 
-def check_parameters(notebook: Path, parameters: dict[str, object]) -> None:
-    known = parameter_names(notebook)
-    for name in parameters:
-        if name not in known:
-            raise ParameterNameError(
-                f"parameter '{name}' is not a parameter of {notebook.stem} "
-                f"(it has: {', '.join(known)})"
-            )
+def settable_value(notebook: Path, name: str, raw: str) -> object:
+    """The value of ``--set CHAPTER.NAME=raw``, typed, or ParameterNameError saying why not."""
+    defaults = parameter_defaults(notebook)
+    if name in BUILD_PARAMETERS and name in defaults:
+        raise ParameterNameError(
+            f"parameter '{name}' of {notebook.stem} is set by the build, not with --set"
+        )
+    settable = [n for n, v in defaults.items() if n not in BUILD_PARAMETERS]
+    if name not in defaults:
+        raise ParameterNameError(
+            f"parameter '{name}' is not a parameter of {notebook.stem} "
+            f"(it has: {', '.join(settable) or 'none that can be set'})"
+        )
+    if not isinstance(defaults[name], SETTABLE_TYPES):
+        raise ParameterNameError(f"parameter '{name}' of {notebook.stem} cannot be set")
+    return typed_value(name, raw, defaults[name])
 
 
 @dataclass

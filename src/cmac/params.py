@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+import inspect
+import math
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, fields
 
 import pandas as pd
 
@@ -26,9 +28,30 @@ def year_in(name: str, value: object, first: int, last: int) -> None:
     require(name, value, ok, f"a whole year from {first} to {last}")
 
 
-def whole_number(name: str, value: object, minimum: int) -> None:
+def whole_number(name: str, value: object, minimum: int, maximum: int | None = None) -> None:
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-    require(name, value, ok, f"a whole number of at least {minimum}")
+    if maximum is None:
+        require(name, value, ok, f"a whole number of at least {minimum}")
+    else:
+        ok = ok and value <= maximum  # type: ignore[operator]
+        require(name, value, ok, f"a whole number from {minimum:,} to {maximum:,}")
+
+
+def rate(name: str, value: object, maximum: float) -> None:
+    ok = (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= maximum
+    )
+    require(name, value, ok, f"0 or a positive number up to {maximum:,}")
+
+
+# Upper bounds that keep a rerun to minutes and its numbers meaningful.
+MAX_BOOTSTRAP_REPLICATIONS = 100_000
+MAX_SEED = 2**32 - 1  # numpy's seed range
+MAX_MIN_SEGMENT = 6  # two breaks in 13 years leave segments of at most 4 or 5 years
+MAX_MINES_RATE_KM2 = 10_000.0  # well above any national rate reported
 
 
 def month_text(name: str, value: object) -> None:
@@ -69,7 +92,67 @@ class ModelParameters:
         one_of("scale", self.scale, ["log", "level"])
         one_of("series_start", self.series_start, [1992, 2000])
         one_of("drop_2010", self.drop_2010, [True, False])
-        whole_number("bootstrap_replications", self.bootstrap_replications, 99)
-        whole_number("seed", self.seed, 0)
-        whole_number("min_segment", self.min_segment, 2)
+        whole_number(
+            "bootstrap_replications", self.bootstrap_replications, 99, MAX_BOOTSTRAP_REPLICATIONS
+        )
+        whole_number("seed", self.seed, 0, MAX_SEED)
+        whole_number("min_segment", self.min_segment, 2, MAX_MIN_SEGMENT)
         month_text("first_period_start", self.first_period_start)
+
+
+def check_period_start(first_period_start: str) -> None:
+    """Chapters 2 and 3: the assumed first month of the first period."""
+    month_text("first_period_start", first_period_start)
+
+
+def check_density_parameters(
+    land_release_ramp_start: int, land_release_ramp_end: int, bootstrap_replications: int, seed: int
+) -> None:
+    """Chapter 6: the land-release ramp, and the parametric bootstrap."""
+    year_in("land_release_ramp_start", land_release_ramp_start, 2006, 2011)
+    year_in("land_release_ramp_end", land_release_ramp_end, 2007, 2012)
+    require(
+        "land_release_ramp_end",
+        land_release_ramp_end,
+        land_release_ramp_end > land_release_ramp_start,
+        f"a year after land_release_ramp_start ({land_release_ramp_start})",
+    )
+    whole_number("bootstrap_replications", bootstrap_replications, 19, MAX_BOOTSTRAP_REPLICATIONS)
+    whole_number("seed", seed, 0, MAX_SEED)
+
+
+def check_national_parameters(mines_rate_km2: float, deadline_year: int, change_year: int) -> None:
+    """Chapter 8: the mined-area rate, the deadline and the pre-specified change year."""
+    rate("mines_rate_km2", mines_rate_km2, MAX_MINES_RATE_KM2)
+    year_in("deadline_year", deadline_year, 2010, 2060)
+    year_in("change_year", change_year, 2000, 2020)
+
+
+def check_model_parameters(**values: object) -> None:
+    ModelParameters(**values)  # type: ignore[arg-type]
+
+
+# Each chapter's own check of the parameters a reader may set, run by the chapter itself and
+# by the build before anything runs. Keys are notebook names.
+CHAPTER_CHECKS: dict[str, Callable[..., None]] = {
+    "02-emergency-phase": check_period_start,
+    "03-reform-and-growth": check_period_start,
+    "05-trends-and-breaks": check_model_parameters,
+    "06-finds-per-km2": check_density_parameters,
+    "08-national-context": check_national_parameters,
+}
+MODEL_PARAMETER_NAMES = [f.name for f in fields(ModelParameters)]
+
+
+def check_chapter_parameters(chapter: str, values: dict[str, object]) -> None:
+    """A chapter's parameters (defaults with any set ones), checked as the chapter checks
+    them; ParameterError names the first bad one."""
+    check = CHAPTER_CHECKS.get(chapter)
+    if check is None:
+        return
+    if check is check_model_parameters:
+        values = {k: v for k, v in values.items() if k in MODEL_PARAMETER_NAMES}
+    else:
+        accepted = inspect.signature(check).parameters
+        values = {k: v for k, v in values.items() if k in accepted}
+    check(**values)

@@ -1,0 +1,104 @@
+"""``--set CHAPTER.NAME=VALUE``: literals of the parameter's type only, checked before anything
+runs; the build's own parameters (where a chapter reads and writes) cannot be set."""
+
+from __future__ import annotations
+
+import pytest
+
+from cmac.build import read_chapters
+from cmac.cache import ParameterNameError, typed_value
+from cmac.execute import BuildError
+from cmac.paths import PROJECT_ROOT
+from cmac.site import check_toc
+
+FILES = check_toc(PROJECT_ROOT)
+
+
+@pytest.mark.parametrize(
+    ("raw", "default", "value"),
+    [
+        ("2010", 2005, 2010),
+        ("-3", 0, -3),
+        ("1_000", 0, 1000),
+        ("1.5", 0.0, 1.5),
+        ("2", 0.0, 2.0),
+        ("True", False, True),
+        ("false", True, False),
+        ("level", "log", "level"),
+        ("'level'", "log", "level"),
+        ('"1992-12"', "1992-06", "1992-12"),
+        ("1992-12", "1992-06", "1992-12"),  # text as typed, not 1992 minus 12
+    ],
+)
+def test_literals_of_the_parameters_type_are_accepted(
+    raw: str, default: object, value: object
+) -> None:
+    result = typed_value("p", raw, default)
+    assert result == value and type(result) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "default", "problem"),
+    [
+        ("2010.5", 2005, "whole number"),
+        ("2**31", 2005, "not an expression"),
+        ("__import__('os').getpid()", 2005, "not an expression"),
+        ("{1, 2}", 2005, "not a set"),
+        ("[1]", 2005, "not a list"),
+        ("b'1'", 2005, "not bytes"),
+        ("'2010'", 2005, "not str"),
+        ("ten", 2005, "not an expression"),
+        ("1", False, "True or False"),
+        ("b'log'", "log", "bytes are not accepted"),
+    ],
+)
+def test_other_values_are_refused_with_the_reason(raw: str, default: object, problem: str) -> None:
+    with pytest.raises(ParameterNameError, match=problem):
+        typed_value("p", raw, default)
+
+
+@pytest.mark.parametrize(
+    ("assignment", "problem"),
+    [
+        ("05-trends-and-breaks.results_dir=/tmp/x", "set by the build, not with --set"),
+        ("01-context.data_dir=/etc", "set by the build, not with --set"),
+        ("07-sensitivity.baseline={}", "set by the build, not with --set"),
+        ("intro.chapter_results={}", "set by the build, not with --set"),
+        ("05-trends-and-breaks.bootstrap_replications=100001", "from 99 to 100,000"),
+        ("06-finds-per-km2.bootstrap_replications=1000000", "from 19 to 100,000"),
+        ("05-trends-and-breaks.scale=cubic", "one of 'log', 'level'"),
+        ("05-trends-and-breaks.brush_cutter_year=1990", "from 2003 to 2010"),
+        ("05-trends-and-breaks.seed=-1", "05-trends-and-breaks: parameter 'seed'"),
+        ("08-national-context.mines_rate_km2=-1", "0 or a positive number"),
+        ("08-national-context.mines_rate_km2=1e308", "0 or a positive number"),
+        ("08-national-context.deadline_year=2030.0", "whole number"),
+        ("02-emergency-phase.first_period_start=1992-13", "a month written YYYY-MM"),
+        ("05-trends-and-breaks.nope=1", "not a parameter of 05-trends-and-breaks"),
+    ],
+)
+def test_the_build_refuses_bad_settings_before_anything_runs(assignment: str, problem: str) -> None:
+    with pytest.raises(BuildError, match=problem):
+        read_chapters(FILES, [assignment])
+
+
+def test_good_settings_reach_the_chapters_typed() -> None:
+    chapters = {
+        c.name: c
+        for c in read_chapters(
+            FILES,
+            [
+                "05-trends-and-breaks.scale=level",
+                "05-trends-and-breaks.bootstrap_replications=100000",
+                "08-national-context.mines_rate_km2=50",
+            ],
+        )
+    }
+    assert chapters["05-trends-and-breaks"].parameters == {
+        "scale": "level",
+        "bootstrap_replications": 100000,
+    }
+    assert chapters["08-national-context"].parameters == {"mines_rate_km2": 50.0}
+    assert (
+        chapters["07-sensitivity"].parameters["baseline"]
+        == chapters["05-trends-and-breaks"].parameters
+    )
