@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from cmac.build import read_chapters
 from cmac.execute import BuildError, execute_chapter, hide_injected_parameters
 from cmac.paths import PROJECT_ROOT
-from cmac.site import check_toc, publish, run_jupyter_book, toc_entries
+from cmac.publish import publish
+from cmac.site import check_toc, run_jupyter_book, toc_entries
 
 
 def make_book(root: Path, toc: str, notebooks: list[str]) -> Path:
@@ -92,7 +94,7 @@ def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) 
     assert "ZeroDivisionError" in message
 
 
-def test_publish_replaces_old_book_only_when_new_one_is_ready(tmp_path: Path) -> None:
+def test_publish_replaces_an_older_real_folder_with_a_link(tmp_path: Path) -> None:
     final = tmp_path / "html"
     final.mkdir()
     (final / "index.html").write_text("old")
@@ -100,8 +102,9 @@ def test_publish_replaces_old_book_only_when_new_one_is_ready(tmp_path: Path) ->
     new.mkdir()
     (new / "index.html").write_text("new")
     publish(new, final)
-    assert (final / "index.html").read_text() == "new"
-    assert not new.exists() and not (tmp_path / "html.old").exists()
+    assert final.is_symlink() and (final / "index.html").read_text() == "new"
+    assert not new.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name != "html"] == [os.readlink(final)]
 
 
 def test_real_toc_lists_every_chapter(tmp_path: Path) -> None:

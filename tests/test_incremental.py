@@ -180,33 +180,6 @@ def test_main_names_a_missing_toc_file(
     assert "_toc.yml names 'chapters/02-b', but there is no" in capsys.readouterr().err
 
 
-def test_interrupted_build_publishes_nothing(small_book: Path, tmp_path: Path) -> None:
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    chapter(small_book / "chapters" / "02-b.ipynb", STAMP.format(sleep=60, name="02-b"))
-    out = tmp_path / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cmac.build", "--root", str(small_book), "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
-    deadline = time.time() + 60
-    while not (out / "cache" / "02-b.running").exists() and time.time() < deadline:
-        time.sleep(0.2)
-    time.sleep(3)  # let the kernel start
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert "BUILD INTERRUPTED" in err
-    assert not (out / "html").exists()
-    assert not (out / "cache" / "02-b").exists()  # only its scratch folder, never published
-
-
 def test_a_copied_project_checks_its_own_data_not_the_originals(
     small_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,15 +21,10 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -37,6 +32,16 @@ from pathlib import Path
 from cmac import cache
 from cmac.execute import BuildError, ChapterRun, run_in_folder
 from cmac.paths import PROJECT_ROOT, build_dir
+from cmac.publish import (
+    BuildLocked,
+    build_lock,
+    publish,
+    published_site,
+    repair,
+    scratch_name,
+    site_matches,
+    write_manifest,
+)
 from cmac.site import PDF_NAME, check_toc
 
 BOOK_SOURCES = [
@@ -133,8 +138,36 @@ def check_no_cycle(chapters: dict[str, Chapter]) -> None:
         visit(name, ())
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent dies (prctl), so that no
+    worker outlives a build that was killed outright; elsewhere, nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def worker_setup() -> None:
+    """A chapter worker leads its own process group and dies with the build."""
+    os.setsid()
+    die_with_parent()
+
+
 def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop every chapter worker and what it started (kernels run in sessions of their own)."""
+    import psutil
+
     for process in list(getattr(pool, "_processes", {}).values()):
+        try:
+            for child in psutil.Process(process.pid).children(recursive=True):
+                child.kill()
+        except psutil.Error:
+            pass
         try:
             os.killpg(process.pid, signal.SIGTERM)
         except (ProcessLookupError, PermissionError):
@@ -163,6 +196,7 @@ class Builder:
         self.chapters = read_chapters(self.files, assignments)
         self.assignments = assignments
         self.digests: dict[str, str] = {}
+        self.scratch: dict[str, Path] = {}
 
     def run_dir(self, chapter: Chapter) -> Path:
         return self.cache_dir / chapter.name
@@ -184,13 +218,13 @@ class Builder:
 
     def execute(self) -> tuple[list[str], list[str]]:
         """Run what is stale, in dependency order, in parallel; returns (ran, reused)."""
-        for folder in self.cache_dir.glob("*.running"):
-            shutil.rmtree(folder)  # left by an interrupted build
+        for folder in self.cache_dir.glob("*.running*"):
+            shutil.rmtree(folder)  # left by an interrupted build (we hold the lock)
         pending = {c.name: c for c in self.chapters}
         running: dict[Future[ChapterRun], Chapter] = {}
         ran, reused, failure = [], [], None
         pool = ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=get_context("spawn"), initializer=os.setsid
+            max_workers=self.jobs, mp_context=get_context("spawn"), initializer=worker_setup
         )
         try:
             while pending or running:
@@ -213,6 +247,8 @@ class Builder:
                     print(f"  done    {chapter.name} ({result.seconds:.1f} s)", flush=True)
         except BaseException:
             stop_workers(pool)  # each worker leads a process group with its kernels
+            for scratch in self.scratch.values():
+                shutil.rmtree(scratch, ignore_errors=True)
             raise
         pool.shutdown()
         if failure:
@@ -243,7 +279,8 @@ class Builder:
                 continue
             del pending[name]
             print(f"  start   {name} ({reason})", flush=True)
-            scratch = self.cache_dir / f"{name}.running"
+            scratch = self.cache_dir / scratch_name(f"{name}.running")
+            self.scratch[name] = scratch
             parameters = dict(chapter.parameters)
             if chapter.needs:  # where the chapters it needs left their records
                 parameters["chapter_results"] = {
@@ -253,7 +290,7 @@ class Builder:
             running[future] = chapter
 
     def finish(self, chapter: Chapter, result: ChapterRun) -> None:
-        scratch = self.cache_dir / f"{chapter.name}.running"
+        scratch = self.scratch.pop(chapter.name)
         needed = {n: self.digests[n] for n in chapter.needs}
         state = cache.fingerprint(
             chapter.source, self.root, chapter.parameters, needed, result.reads
@@ -263,16 +300,24 @@ class Builder:
         self.digests[chapter.name] = state.digest
 
     def publish_site(self) -> None:
+        """Stage, build and print the book in scratch folders of this build, then swap it in."""
+        scratch = self.out / scratch_name("publishing")
+        try:
+            self.build_site(scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def build_site(self, scratch: Path) -> None:
         from cmac.citation import book_info, book_version
         from cmac.datapackage import PACKAGE_NAME, write_package
         from cmac.pdf import print_pdf
         from cmac.results import RecordError, merge_results
-        from cmac.site import publish, run_jupyter_book, stage_book
+        from cmac.site import run_jupyter_books, stage_book
         from cmac.tidy import tidy_site
 
         executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
         tables = [self.run_dir(c) / "tables" for c in self.chapters]
-        stage = self.out / "stage"
+        stage = scratch / "stage"
         try:
             results = merge_results(
                 {c.name: self.run_dir(c) / "results" / f"{c.name}.json" for c in self.chapters}
@@ -281,15 +326,8 @@ class Builder:
             raise BuildError(f"the results record is incomplete: {exc}") from None
         stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
         started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=2) as builds:  # HTML and the PDF's single page
-            html_build = builds.submit(run_jupyter_book, stage, self.out / "jb")
-            single_build = builds.submit(
-                run_jupyter_book, stage, self.out / "jb-single", "singlehtml"
-            )
-            html_build.result()
-            single_build.result()
-        html = self.out / "jb" / "_build" / "html"
-        single = self.out / "jb-single" / "_build" / "singlehtml"
+        # HTML and the single page the PDF is printed from, side by side
+        html, single = run_jupyter_books(stage, scratch, ["html", "singlehtml"])
         tidy_site(html, book_info(self.root).title)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
@@ -299,7 +337,6 @@ class Builder:
         started = time.perf_counter()
         print_pdf(single / "index.html", html / PDF_NAME, self.root, tuple(self.assignments))
         print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
-        shutil.rmtree(self.out / "jb-single")
         results.to_csv(html / "results.csv", index=False)
         write_package(
             html / PACKAGE_NAME,
@@ -310,14 +347,14 @@ class Builder:
             book_info(self.root),
             book_version(self.root, tuple(self.assignments)),
         )
-        (html / ".book-fingerprint").write_text(book_fingerprint(self.root, self.digests))
-        publish(html, self.out / "html")
-        shutil.rmtree(self.out / "jb")
+        write_manifest(html, book_fingerprint(self.root, self.digests))
         results.to_csv(self.out / "results.csv", index=False)
+        publish(html, self.out / "html")
 
     def site_is_current(self) -> bool:
-        stamp = self.out / "html" / ".book-fingerprint"
-        return stamp.exists() and stamp.read_text() == book_fingerprint(self.root, self.digests)
+        """The published files are exactly those a build of the current sources wrote."""
+        site = published_site(self.out / "html")
+        return site is not None and site_matches(site, book_fingerprint(self.root, self.digests))
 
 
 def validate_data_if_changed(builder: Builder) -> None:
@@ -338,31 +375,82 @@ def build(
     out: Path | None = None,
     jobs: int | None = None,
     assignments: list[str] | None = None,
+    wait: bool = False,
 ) -> Path:
     out = out or build_dir()
     os.environ["CMAC_BUILD_DIR"] = str(out)
-    print("Checking _toc.yml, parameters and data files ...", flush=True)
-    builder = Builder(root, out, jobs or os.cpu_count() or 1, assignments or [])
-    validate_data_if_changed(builder)
-    print(f"Chapters (up to {builder.jobs} at once):", flush=True)
-    ran, reused = builder.execute()
-    print(
-        f"Ran {len(ran)}: {', '.join(ran) or 'none'}; reused {len(reused)}: "
-        f"{', '.join(reused) or 'none'}",
-        flush=True,
-    )
-    if builder.site_is_current():
-        print("The published book is already up to date: nothing to rebuild.", flush=True)
-    else:
-        builder.publish_site()
+    with build_lock(out, wait=wait):
+        for repaired in repair(out):
+            print(f"  {repaired}", flush=True)
+        print("Checking _toc.yml, parameters and data files ...", flush=True)
+        builder = Builder(root, out, jobs or os.cpu_count() or 1, assignments or [])
+        validate_data_if_changed(builder)
+        print(f"Chapters (up to {builder.jobs} at once):", flush=True)
+        ran, reused = builder.execute()
+        print(
+            f"Ran {len(ran)}: {', '.join(ran) or 'none'}; reused {len(reused)}: "
+            f"{', '.join(reused) or 'none'}",
+            flush=True,
+        )
+        if builder.site_is_current():
+            print("The published book is already up to date: nothing to rebuild.", flush=True)
+        else:
+            builder.publish_site()
     return out / "html" / "index.html"
+
+
+NAMED_FAILURES = (BuildError, BuildLocked, OSError, subprocess.TimeoutExpired)
+
+
+def failure_message(exc: BaseException) -> str:
+    """One sentence for any failure the build expects: no traceback reaches the reader."""
+    if isinstance(exc, subprocess.TimeoutExpired):
+        command = Path(str(exc.cmd[0] if isinstance(exc.cmd, list) else exc.cmd)).name
+        return f"the step '{command}' timed out after {exc.timeout:.0f} s"
+    if isinstance(exc, OSError) and not isinstance(exc, BuildLocked):
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}{where} (is the build folder writable, with space left?)"
+    return str(exc)
+
+
+def unexpected(exc: BaseException, out: Path) -> str:
+    """A failure nobody foresaw: its type and message for the reader, the traceback in a log."""
+    import traceback
+
+    log = out / "build-error.log"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        log.write_text("".join(traceback.format_exception(exc)))
+        where = f" (the details are in {log})"
+    except OSError:
+        where = ""
+    return f"unexpected {type(exc).__name__}: {exc}{where}"
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def stop_on(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="build folder (default _build)")
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
-    parser.add_argument("--jobs", type=int, default=None, help="chapters at once (default: cores)")
+    parser.add_argument(
+        "--jobs", type=positive_int, default=None, help="chapters at once (default: cores)"
+    )
+    parser.add_argument(
+        "--wait", action="store_true", help="wait for another build of the same folder to end"
+    )
     parser.add_argument(
         "--set",
         dest="assignments",
@@ -373,9 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop_on)
+    die_with_parent(signal.SIGTERM)  # the build stops if whatever started it dies
     try:
-        index = build(args.root, args.out, args.jobs, args.assignments)
+        index = build(args.root, args.out, args.jobs, args.assignments, args.wait)
     except KeyboardInterrupt:
         print(
             "\nBUILD INTERRUPTED: nothing was published; the previous book is unchanged.",
@@ -383,9 +473,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 130
     except Exception as exc:  # noqa: BLE001 - every failure ends the same way, named
-        if type(exc).__name__ not in {"BuildError", "DataError", "ParameterError"}:
-            raise
-        print(f"\nBUILD FAILED: {exc}", file=sys.stderr)
+        expected = isinstance(exc, NAMED_FAILURES) or type(exc).__name__ in {
+            "DataError",
+            "ParameterError",
+        }
+        message = failure_message(exc) if expected else unexpected(exc, args.out or build_dir())
+        print(f"\nBUILD FAILED: {message}", file=sys.stderr)
         print("Nothing was published; the previous book, if any, is unchanged.", file=sys.stderr)
         return 1
     print(f"\nBook built in {time.perf_counter() - started:.1f} s: {index}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from cmac.cache import READS_FILE, recorded_reads
 
 INJECTED_TAG = "injected-parameters"
+CELL_TIMEOUT_S = 900  # no cell of the book needs a minute; a hung one stops the build
 # The kernel's own log (TCP on loopback is unencrypted; an interrupt at shutdown) is noise in
 # a build; errors in a chapter's cells still reach its outputs and stop the build.
 KERNEL_OPTIONS = {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}
@@ -34,6 +35,7 @@ def hide_injected_parameters(notebook_path: Path) -> None:
 def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -> float:
     """Run one notebook with papermill into target; returns seconds taken."""
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +49,7 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
             cwd=str(source.parent),
             progress_bar=False,
             log_output=False,
+            execution_timeout=CELL_TIMEOUT_S,
             **KERNEL_OPTIONS,
         )
     except PapermillExecutionError as exc:
@@ -55,6 +58,12 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
             f"chapter {source.stem}: cell {number} ({first_line}) raised {exc.ename}: "
             f"{exc.evalue}\n  executed copy with the traceback: {target}"
         ) from None
+    except (DeadKernelError, CellTimeoutError, TimeoutError, RuntimeError) as exc:
+        what = {
+            DeadKernelError: "the kernel died",
+            CellTimeoutError: f"it ran longer than {CELL_TIMEOUT_S} s",
+        }.get(type(exc), f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        raise BuildError(f"chapter {source.stem}: {what} {running_cell(target)}") from None
     hide_injected_parameters(target)
     return time.perf_counter() - started
 
@@ -72,6 +81,25 @@ def source_cell(executed: Path, index: int) -> tuple[int, str]:
     injected = sum(INJECTED_TAG in c.get("metadata", {}).get("tags", []) for c in cells[:index])
     lines = cells[index].source.strip().splitlines()
     return index + 1 - injected, (lines[0][:60] if lines else "empty cell")
+
+
+def running_cell(executed: Path) -> str:
+    """'while cell N (first line) was running': the first cell papermill started that the
+    kernel never answered, in the executed copy; empty if it cannot tell."""
+    import nbformat
+
+    try:
+        notebook = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return ""
+    for index, cell in enumerate(notebook.cells):
+        metadata = cell.get("metadata", {})
+        started = metadata.get("papermill", {}).get("start_time")
+        answered = metadata.get("execution", {}).get("shell.execute_reply")
+        if cell.get("cell_type") == "code" and started and not answered:
+            number, first_line = source_cell(executed, index)
+            return f"while cell {number} ({first_line}) was running"
+    return ""
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from cmac.cache import replace_dir
 from cmac.citation import (
     BookInfo,
     BookVersion,
@@ -174,12 +176,12 @@ def strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def run_jupyter_book(stage: Path, output: Path, builder: str = "html") -> None:
-    """Build with warnings as errors; on failure, print the warnings and stop."""
-    if output.exists():
-        shutil.rmtree(output)
+JUPYTER_BOOK_TIMEOUT_S = 900
+
+
+def jupyter_book_command(stage: Path, output: Path, builder: str) -> list[str]:
     jb = Path(sys.executable).parent / "jupyter-book"
-    command = [
+    return [
         str(jb),
         "build",
         str(stage),
@@ -192,19 +194,61 @@ def run_jupyter_book(stage: Path, output: Path, builder: str = "html") -> None:
         "--builder",
         builder,
     ]
-    completed = subprocess.run(command, capture_output=True, text=True)
-    log = completed.stdout + completed.stderr
-    (output.parent / f"jupyter-book-{builder}.log").write_text(log)
-    if completed.returncode != 0:
-        problems = [
-            strip_ansi(line).replace(f"{stage}/", "")
-            for line in log.splitlines()
-            if "WARNING" in line or "ERROR" in line
-        ]
-        shown = "\n".join(problems[:40]) or log[-4000:]
-        raise BuildError(f"jupyter-book failed (exit {completed.returncode}):\n{shown}")
 
 
-def publish(new_html: Path, final_html: Path) -> None:
-    """Swap the new book in; the previous one stays until the new one is complete."""
-    replace_dir(new_html, final_html)
+def run_jupyter_books(stage: Path, scratch: Path, builders: list[str]) -> list[Path]:
+    """Build the staged book with each Sphinx builder at once, warnings as errors; returns
+    their output folders. On failure, a timeout or an interrupt, every build is stopped."""
+    runs = {}
+    try:
+        for builder in builders:
+            output = scratch / f"jb-{builder}"
+            log = open(scratch / f"jupyter-book-{builder}.log", "w+")  # noqa: SIM115
+            process = subprocess.Popen(
+                jupyter_book_command(stage, output, builder),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+            )
+            runs[builder] = (process, log, output)
+        deadline = time.monotonic() + JUPYTER_BOOK_TIMEOUT_S
+        for builder, (process, log, _) in runs.items():
+            try:
+                returncode = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                raise BuildError(
+                    f"the step 'jupyter-book ({builder})' timed out after "
+                    f"{JUPYTER_BOOK_TIMEOUT_S} s"
+                ) from None
+            if returncode != 0:
+                log.seek(0)
+                raise BuildError(jupyter_book_failure(builder, returncode, log.read(), stage))
+    finally:
+        for process, log, _ in runs.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            log.close()
+    return [output / "_build" / builder for builder, (_, _, output) in runs.items()]
+
+
+def jupyter_book_failure(builder: str, returncode: int, log: str, stage: Path) -> str:
+    problems = [
+        strip_ansi(line).replace(f"{stage}/", "")
+        for line in log.splitlines()
+        if "WARNING" in line or "ERROR" in line
+    ]
+    shown = "\n".join(problems[:40]) or log[-4000:]
+    return f"jupyter-book ({builder}) failed (exit {returncode}):\n{shown}"
+
+
+def run_jupyter_book(stage: Path, output: Path, builder: str = "html") -> None:
+    """One build into ``output`` (tests and the benchmark use it)."""
+    if output.exists():
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
+    (built,) = run_jupyter_books(stage, output, [builder])
+    target = output / "_build" / builder
+    target.parent.mkdir(parents=True, exist_ok=True)
+    built.rename(target)

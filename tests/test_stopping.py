@@ -1,0 +1,114 @@
+"""A build that is stopped (SIGTERM, SIGINT, its parent dying) leaves no kernel or worker
+behind and publishes nothing; a kernel that dies is named with its chapter and cell."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.test_incremental import chapter
+
+pytestmark = pytest.mark.slow
+
+SLEEPER = (
+    "import os, pathlib, time\n"
+    "pathlib.Path({marker!r}).write_text(str(os.getpid()))\n"
+    "time.sleep(120)\n"
+)
+
+
+def one_chapter_book(root: Path, code: str) -> Path:
+    (root / "chapters").mkdir(parents=True)
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01-a\n"
+    )
+    (root / "intro.md").write_text("# Intro\n")
+    chapter(root / "chapters" / "01-a.ipynb", code)
+    return root
+
+
+def wait_for(condition, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def build_command(root: Path, out: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "cmac.build",
+        "--root",
+        str(root),
+        "--out",
+        str(out),
+        "--jobs",
+        "1",
+    ]
+
+
+def alive(processes: list[psutil.Process]) -> list[str]:
+    left = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                left.append(" ".join(process.cmdline())[:100])
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_build_leaves_no_kernel_or_worker(tmp_path: Path, sig: signal.Signals) -> None:
+    marker = tmp_path / "kernel.pid"
+    root = one_chapter_book(tmp_path / "book", SLEEPER.format(marker=str(marker)))
+    out = tmp_path / "out"
+    build = subprocess.Popen(
+        build_command(root, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert wait_for(marker.exists), "the chapter's kernel never started"
+    family = psutil.Process(build.pid).children(recursive=True)
+    kernel = int(marker.read_text())
+    assert kernel in {p.pid for p in family}
+    build.send_signal(sig)
+    _, stderr = build.communicate(timeout=60)
+    assert build.returncode == 130
+    assert "BUILD INTERRUPTED: nothing was published" in stderr
+    assert "Traceback" not in stderr
+    assert wait_for(lambda: not alive(family), timeout=15), alive(family)
+    assert not (out / "html").exists()
+    assert list((out / "cache").glob("*.running*")) == []
+
+
+def test_a_build_whose_parent_dies_stops_too(tmp_path: Path) -> None:
+    marker = tmp_path / "kernel.pid"
+    root = one_chapter_book(tmp_path / "book", SLEEPER.format(marker=str(marker)))
+    command = " ".join(f"'{part}'" for part in build_command(root, tmp_path / "out"))
+    parent = subprocess.Popen(["bash", "-c", f"{command} >/dev/null 2>&1 & wait"])
+    assert wait_for(marker.exists), "the chapter's kernel never started"
+    family = psutil.Process(parent.pid).children(recursive=True)
+    assert any("cmac.build" in " ".join(p.cmdline()) for p in family)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    assert wait_for(lambda: not alive(family), timeout=20), alive(family)
+
+
+def test_a_dying_kernel_is_named_with_its_chapter_and_cell(tmp_path: Path) -> None:
+    root = one_chapter_book(
+        tmp_path / "book", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(build_command(root, tmp_path / "out"), capture_output=True, text=True)
+    assert done.returncode == 1
+    named = "chapter 01-a: the kernel died while cell 3 (import os, signal) was running"
+    assert f"BUILD FAILED: {named}" in done.stderr
+    assert "Traceback" not in done.stderr
