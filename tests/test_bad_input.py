@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cmac.build import main as build_main
-from cmac.data import DataError, load
+from cmac.data import DataError, check_data_folder, load
 
 
 def replace_in(text: str, old: str, new: str) -> str:
@@ -225,6 +226,24 @@ CASES = [
         None,
         "no data rows",
     ),
+    Case(
+        "byte-order mark",
+        "clearance_2000_2012.csv",
+        lambda t: b"\xef\xbb\xbf" + t.encode("utf-8"),
+        "clearance_2000_2012",
+        None,
+        None,
+        "starts with a byte-order mark (BOM)",
+    ),
+    Case(
+        "field over the CSV field limit",
+        "conflict_chronology.csv",
+        lambda t: replace_in(t, "Lon Nol takes power", "x" * 200_000),
+        "conflict_chronology",
+        1,
+        None,
+        "field larger than field limit",
+    ),
 ]
 
 
@@ -282,3 +301,56 @@ def test_build_stops_before_any_chapter_runs(
     assert "clearance_2000_2012.csv, row 3 (line 4), column 'ap_mines'" in err
     assert not list((tmp_path / "build").glob("cache/*/*.ipynb"))
     assert not (tmp_path / "build" / "html").exists()
+
+
+def test_the_data_folder_holds_only_registered_files(data_copy: Path) -> None:
+    assert len(check_data_folder(data_copy)) == 17
+    (data_copy / "notes.txt").write_text("not data")
+    with pytest.raises(DataError, match=r"notes\.txt: is not a registered data file"):
+        check_data_folder(data_copy)
+
+
+def test_names_that_differ_only_in_case_are_refused(data_copy: Path) -> None:
+    (data_copy / "Sources.csv").write_text((data_copy / "sources.csv").read_text())
+    with pytest.raises(DataError, match="differs from Sources.csv only in letter case"):
+        check_data_folder(data_copy)
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda p: p.symlink_to("/etc/hostname"), "a link that leads outside the project"),
+        (lambda p: p.symlink_to(p.parent / "gone.csv"), "a link to nothing"),
+        (lambda p: p.mkdir(), "a folder where a data file is expected"),
+        (lambda p: os.mkfifo(p), "not a regular file"),
+    ],
+    ids=["link outside", "dangling link", "folder", "named pipe"],
+)
+def test_special_files_are_refused_by_name(
+    data_copy: Path, make: Callable[[Path], None], words: str
+) -> None:
+    path = data_copy / "sources.csv"
+    path.unlink()
+    make(path)
+    with pytest.raises(DataError, match=rf"sources\.csv: .*{words}"):
+        check_data_folder(data_copy)
+    with pytest.raises(DataError, match=words):
+        load("sources")
+
+
+def test_a_link_inside_the_project_is_read(data_copy: Path) -> None:
+    path = data_copy / "sources.csv"
+    kept = data_copy.parent / "sources-original.csv"
+    path.rename(kept)
+    path.symlink_to(kept)
+    assert len(load("sources")) > 0
+
+
+def test_build_names_an_unknown_file_in_data(
+    data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (data_copy / "extra.csv").write_text("a,b\n1,2\n")
+    assert build_main(["--out", str(tmp_path / "build")]) == 1
+    err = capsys.readouterr().err
+    assert "BUILD FAILED" in err and "extra.csv: is not a registered data file" in err
+    assert "Traceback" not in err

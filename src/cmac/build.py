@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cmac import cache
 from cmac.execute import BuildError, ChapterRun, run_in_folder
-from cmac.paths import PROJECT_ROOT, build_dir
+from cmac.paths import PROJECT_ROOT, build_dir, data_dir
 from cmac.publish import (
     BuildLocked,
     build_lock,
@@ -182,8 +182,9 @@ def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
     digest = hashlib.sha256(json.dumps(chapter_digests, sort_keys=True).encode())
     for name in BOOK_SOURCES:
         digest.update(cache.file_digest(root / name).encode())
-    for folder, pattern in [("_static", "*"), ("data", "*.csv"), ("src", "*.py"), ("src", "*.css")]:
+    for folder, pattern in [("_static", "*"), ("src", "*.py"), ("src", "*.css")]:
         digest.update(cache.tree_digest(root / folder, pattern).encode())
+    digest.update(cache.folder_digest(root / "data").encode())
     digest.update(git_commit(root).encode())
     return digest.hexdigest()
 
@@ -360,7 +361,7 @@ class Builder:
 def validate_data_if_changed(builder: Builder) -> None:
     """Validate every data file before any chapter runs (skipped when none has changed)."""
     stamp = builder.out / "cache" / "data.sha256"
-    digest = cache.tree_digest(builder.root / "data", "*.csv")
+    digest = cache.folder_digest(data_dir())
     if stamp.exists() and stamp.read_text() == digest:
         return
     from cmac.data import load_all

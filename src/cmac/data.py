@@ -6,6 +6,7 @@ Every chapter gets its data through :func:`load`. A file that breaks its schema 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -613,12 +614,64 @@ DATASETS: dict[str, Dataset] = {
 # --- reading ------------------------------------------------------------------------------
 
 
+def check_data_file(path: Path, project: Path) -> None:
+    """A registered data file must be a regular file inside the project: not a folder, a
+    device or pipe, a link to nothing, or a link that leads out of the project."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.exists():
+            raise DataError(path, f"is a link to nothing (it points to {os.readlink(path)})")
+        if not target.is_relative_to(project.resolve()):
+            raise DataError(path, f"is a link that leads outside the project, to {target}")
+    if not path.exists():
+        raise DataError(path, "file not found")
+    if path.is_dir():
+        raise DataError(path, "is a folder where a data file is expected")
+    if not path.is_file():
+        raise DataError(path, "is not a regular file (a device, pipe or socket?)")
+
+
+def check_data_folder(folder: Path | None = None) -> list[Path]:
+    """The data folder holds exactly the registered files, each a proper file; returns their
+    paths. Anything else (an unknown file, two names that differ only in case) is an error
+    that names it, so only registered, validated files are ever published."""
+    folder = folder or data_dir()
+    if not folder.is_dir():
+        raise DataError(folder, "the data folder is missing")
+    registered = {dataset.filename for dataset in DATASETS.values()}
+    entries = sorted(folder.iterdir())
+    seen: dict[str, str] = {}
+    for entry in entries:
+        other = seen.setdefault(entry.name.lower(), entry.name)
+        if other != entry.name:
+            raise DataError(entry, f"differs from {other} only in letter case")
+    for entry in entries:
+        if entry.name not in registered:
+            raise DataError(
+                entry,
+                "is not a registered data file: remove it, or register it in cmac.data.DATASETS "
+                "with its schema and provenance",
+            )
+    paths = [folder / name for name in sorted(registered)]
+    for path in paths:
+        check_data_file(path, folder.resolve().parent)
+    return paths
+
+
 def read_csv_text(path: Path) -> str:
-    """The file's text, or a DataError if it is missing or not UTF-8."""
+    """The file's text, or a DataError if it is missing, not a file, or not UTF-8."""
+    check_data_file(path, path.absolute().parent.parent)  # the project holding data/
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DataError(path, "file not found") from None
+    if raw.startswith(codecs.BOM_UTF8):
+        raise DataError(
+            path,
+            "starts with a byte-order mark (BOM), which would become part of the first column "
+            "name; save it as UTF-8 without a BOM",
+            row=None,
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -632,7 +685,13 @@ def read_csv_text(path: Path) -> str:
 
 def parse_csv(path: Path, text: str, expected_columns: list[str]) -> pd.DataFrame:
     """Parse as strings; pandera coerces types so that bad values are reported per cell."""
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        line = reader.line_num
+        row = line - 1 if line > 1 else None
+        raise DataError(path, f"cannot be read as CSV: {exc}", row=row) from None
     if not rows:
         raise DataError(path, "file is empty (no header line)")
     header, body = rows[0], rows[1:]
@@ -725,7 +784,9 @@ def record_read(path: Path) -> None:
 
 
 def load_all() -> dict[str, pd.DataFrame]:
-    """Every registered file, validated: the build runs this before any chapter."""
+    """Every registered file, validated, in a folder that holds nothing else: the build runs
+    this before any chapter."""
+    check_data_folder()
     return {name: load(name) for name in DATASETS}
 
 

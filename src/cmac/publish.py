@@ -28,6 +28,7 @@ from pathlib import Path
 LOCK_NAME = ".build.lock"
 SITE_PREFIX = "site-"
 MANIFEST_NAME = ".book-manifest.json"
+LEGACY_SCRATCH = ["stage", "jb", "jb-single"]  # fixed scratch names of older builds
 
 
 class BuildLocked(RuntimeError):
@@ -112,6 +113,9 @@ def repair(out: Path) -> list[str]:
             done.append(f"removed an unpublished {folder.name}")
     for leftover in out.glob(".html-link.*"):
         leftover.unlink()
+    for scratch in [*out.glob("publishing.*"), *(out / name for name in LEGACY_SCRATCH)]:
+        if scratch.is_dir() and not scratch.is_symlink():
+            shutil.rmtree(scratch)  # an interrupted build's staging, or an older layout's
     if link.is_symlink() and not link.exists():
         link.unlink()
         done.append("removed a link to a missing book")

@@ -168,8 +168,10 @@ def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> N
         for csv in sorted(folder.glob("*.csv")):
             shutil.copy2(csv, static / "tables" / csv.name)
     (static / "data").mkdir()
-    for csv in sorted((root / "data").glob("*.csv")):
-        shutil.copy2(csv, static / "data" / csv.name)
+    from cmac.data import check_data_folder
+
+    for path in check_data_folder(root / "data"):  # the registered files, and nothing else
+        shutil.copyfile(path, static / "data" / path.name)
 
 
 def strip_ansi(text: str) -> str:
