@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -92,6 +93,30 @@ def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) 
     assert "chapter 07-demo" in message
     assert "cell 2 (result = 10 / divisor)" in message  # counted without the injected cell
     assert "ZeroDivisionError" in message
+
+
+def test_a_cell_that_runs_too_long_is_named(tmp_path: Path) -> None:
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            new_code_cell("import time\ntime.sleep(60)"),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    source = tmp_path / "09-slow.ipynb"
+    nbformat.write(notebook, source)
+    with pytest.raises(BuildError) as caught:
+        execute_chapter(source, tmp_path / "out" / "slow.ipynb", {}, timeout=2)
+    assert str(caught.value) == (
+        "chapter 09-slow: a cell ran longer than 2 s: while cell 2 (import time) was running"
+    )
+
+
+def test_a_step_that_times_out_is_named() -> None:
+    from cmac.build import failure_message
+
+    timeout = subprocess.TimeoutExpired(["/usr/bin/chromium", "--print-to-pdf=x"], 300)
+    assert failure_message(timeout) == "the step 'chromium' timed out after 300 s"
 
 
 def test_publish_replaces_an_older_real_folder_with_a_link(tmp_path: Path) -> None:

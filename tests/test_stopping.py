@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from cmac.paths import PROJECT_ROOT
 from tests.test_incremental import chapter
 
 pytestmark = pytest.mark.slow
@@ -112,3 +113,44 @@ def test_a_dying_kernel_is_named_with_its_chapter_and_cell(tmp_path: Path) -> No
     named = "chapter 01-a: the kernel died while cell 3 (import os, signal) was running"
     assert f"BUILD FAILED: {named}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_read_only_build_folder_is_named(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    command = " ".join(build_command(PROJECT_ROOT, out))
+    script = f"mount --bind {out} {out} && mount -o remount,bind,ro {out} && {command}"
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    if "unshare" in done.stderr and "Operation not permitted" in done.stderr:
+        pytest.skip("this machine cannot make a read-only mount")
+    assert done.returncode == 1
+    assert f"BUILD FAILED: Read-only file system: {out}/.build.lock" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("jobs", ["-1", "0", "two"])
+def test_a_bad_jobs_count_is_named(tmp_path: Path, jobs: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cmac.build", "--out", str(tmp_path), "--jobs", jobs],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "argument --jobs:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_second_build_of_the_same_folder_exits_naming_the_first(tmp_path: Path) -> None:
+    marker = tmp_path / "kernel.pid"
+    root = one_chapter_book(tmp_path / "book", SLEEPER.format(marker=str(marker)))
+    out = tmp_path / "out"
+    first = subprocess.Popen(build_command(root, out), stdout=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(marker.exists), "the first build's kernel never started"
+        second = subprocess.run(build_command(root, out), capture_output=True, text=True)
+        assert second.returncode == 1
+        assert f"another build (pid {first.pid}) is using {out}" in second.stderr
+        assert first.poll() is None  # the first build goes on, its work untouched
+        assert list((out / "cache").glob("01-a.running*"))
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)

@@ -32,8 +32,11 @@ def hide_injected_parameters(notebook_path: Path) -> None:
     nbformat.write(notebook, notebook_path)
 
 
-def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -> float:
-    """Run one notebook with papermill into target; returns seconds taken."""
+def execute_chapter(
+    source: Path, target: Path, parameters: dict[str, object], timeout: int = CELL_TIMEOUT_S
+) -> float:
+    """Run one notebook with papermill into target; returns seconds taken. A cell that runs
+    longer than ``timeout`` seconds stops the run."""
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -49,7 +52,7 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
             cwd=str(source.parent),
             progress_bar=False,
             log_output=False,
-            execution_timeout=CELL_TIMEOUT_S,
+            execution_timeout=timeout,
             **KERNEL_OPTIONS,
         )
     except PapermillExecutionError as exc:
@@ -61,7 +64,7 @@ def execute_chapter(source: Path, target: Path, parameters: dict[str, object]) -
     except (DeadKernelError, CellTimeoutError, TimeoutError, RuntimeError) as exc:
         what = {
             DeadKernelError: "the kernel died",
-            CellTimeoutError: f"it ran longer than {CELL_TIMEOUT_S} s",
+            CellTimeoutError: f"a cell ran longer than {timeout} s:",
         }.get(type(exc), f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         raise BuildError(f"chapter {source.stem}: {what} {running_cell(target)}") from None
     hide_injected_parameters(target)
