@@ -1,16 +1,18 @@
 """Build the book: check inputs, run changed chapters in parallel, then HTML and PDF.
 
-Usage: ``python -m cmac.build [--jobs N] [--set CHAPTER.NAME=VALUE ...]`` (``make book``).
+Usage: ``python -m cmac.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE ...]``
+(``make book``).
 
 - A chapter runs again only when its fingerprint changes (notebook, data files it read,
   ``src/``, pinned requirements, parameters, chapters it needs); otherwise its cached run is
   reused. The build says which chapters ran, which were reused, and why.
 - Independent chapters run at the same time, at most ``--jobs`` at once; a chapter whose
   notebook metadata lists ``cmac.needs`` waits for those chapters.
-- Every chapter runs in a scratch folder that replaces its cached run only on success; the
-  HTML and PDF are built in scratch folders and published only when every step has passed.
+- One build at a time holds the build folder (:mod:`cmac.publish`). Every chapter runs in a
+  scratch folder that replaces its cached run only on success; the HTML and PDF are built in
+  scratch folders and published, by an atomic swap, only when every step has passed.
 - Any failure exits non-zero and names the chapter and cell, the data file, row and column,
-  or the parameter. With nothing changed, nothing runs and no kernel starts.
+  the step or the parameter. With nothing changed, nothing runs and no kernel starts.
 """
 
 from __future__ import annotations
