@@ -41,6 +41,7 @@ STAMP = (
     "start = time.time(); time.sleep({sleep})\n"
     "rows = [{{'key': 'start', 'value': start}}, {{'key': 'end', 'value': time.time()}},"
     " {{'key': 'x', 'value': x}}]\n"
+    "rows = [dict(row, chapter='{name}') for row in rows]\n"
     "(out / '{name}.json').write_text(json.dumps(rows))\n"
 )
 
@@ -148,6 +149,16 @@ def test_failed_chapter_keeps_its_last_good_run(small_book: Path, tmp_path: Path
     assert "chapter 02-b: cell 3 (raise ValueError('broken on purpose'))" in str(caught.value)
     assert "broken on purpose" in str(caught.value)
     assert (out / "cache" / "02-b" / "02-b.ipynb").read_bytes() == good
+
+
+def test_a_chapter_that_left_no_record_stops_publishing(small_book: Path, tmp_path: Path) -> None:
+    """Every chapter's record must reach the published results record: one that ran but
+    recorded nothing fails the build by name, and nothing is published."""
+    chapter(small_book / "chapters" / "02-b.ipynb", "pass  # records nothing")
+    builder, _ = run(small_book, tmp_path / "out")
+    with pytest.raises(BuildError, match="incomplete: chapter 02-b left no results record"):
+        builder.publish_site()
+    assert not (tmp_path / "out" / "html").exists()
 
 
 def test_circular_needs_are_refused(small_book: Path, tmp_path: Path) -> None:

@@ -77,20 +77,16 @@ def published_site(link: Path) -> Path | None:
 
 
 def publish(new_html: Path, link: Path) -> Path:
-    """Swap the new book in atomically; returns its folder. The old one is removed after."""
+    """Swap the new book in atomically; returns its folder. The previous book stays on disk
+    (readers may be in the middle of a page) until the next build's :func:`repair`."""
     site = link.parent / scratch_name(SITE_PREFIX + "book")
     new_html.rename(site)
-    old = published_site(link)
     if link.exists() and not link.is_symlink():  # an older build's real folder: move it aside
-        moved = link.parent / scratch_name(SITE_PREFIX + "old")
-        link.rename(moved)
-        old = moved
+        link.rename(link.parent / scratch_name(SITE_PREFIX + "old"))
         # From here until the rename below, html is missing; this happens once, on upgrade.
     temporary = link.parent / scratch_name(".html-link")
     temporary.symlink_to(site.name)
     os.replace(temporary, link)  # atomic: readers see the old book or the new one
-    if old is not None and old.resolve() != site.resolve() and old.exists():
-        shutil.rmtree(old)
     return site
 
 
