@@ -1,6 +1,7 @@
-# Two commands on a fresh machine: `make book` and `make test`. Each sets up what it needs:
-# .venv from requirements.txt and Debian's chromium for the PDF. Node (Lighthouse) is only for
-# `make audit`.
+# Two commands on a fresh machine: `make book` and `make test`. Each sets up what it needs in
+# .venv. `make book` (the HTML) needs no root and no system packages; `make pdf`, `make test`
+# and the browser checks need Debian's chromium and poppler-utils (`make system`, as root).
+# Node (Lighthouse) is only for `make audit`.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 PYTHON ?= python3
@@ -11,7 +12,7 @@ NODE_READY := node_modules/.ready
 SYSTEM_READY := $(VENV)/.system-ready
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 
-.PHONY: book book-offline test lint check-book bench kernel clean golden audit
+.PHONY: book pdf system book-offline test lint check-book bench kernel clean golden audit
 
 $(READY): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,18 +25,29 @@ $(NODE_READY): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Debian packages: chromium prints the PDF and runs the browser tests; poppler reads the PDF.
+# Debian packages, for the PDF and the tests only: chromium prints the PDF and runs the
+# browser tests; poppler reads the PDF. Installing them needs root (`make system`; CI runs it
+# as a step of its own); `make book` needs neither.
+SYSTEM_PACKAGES := chromium poppler-utils
 $(SYSTEM_READY): | $(READY)
 	if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null; then \
-		apt-get update -qq && apt-get install -y -qq chromium poppler-utils >/dev/null; fi
+		$(MAKE) --no-print-directory system; fi
 	touch $@
 
-book: $(READY) $(SYSTEM_READY)
+system:
+	apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null
+
+# The HTML book: Python and the registries only, no root, no system packages.
+book: $(READY)
 	$(RUN) $(BIN)/python -m cmac.build
+
+# The HTML book and its PDF: needs Debian's chromium and poppler-utils (`make system`).
+pdf: $(READY)
+	$(RUN) $(BIN)/python -m cmac.build --pdf
 
 # The same build with the network cut (loopback only), to prove it needs nothing from outside.
 book-offline: $(READY) $(SYSTEM_READY)
-	unshare --net bash -c 'ip link set lo up && $(RUN) $(BIN)/python -m cmac.build'
+	unshare --net bash -c 'ip link set lo up && $(RUN) $(BIN)/python -m cmac.build --pdf'
 
 # Cold build, no-change rebuild, one edited chapter, and jupyter-book's own execution.
 bench: $(READY) $(SYSTEM_READY)

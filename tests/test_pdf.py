@@ -218,7 +218,7 @@ def pdf_tool_output(*command: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
-@pytest.mark.skipif(not BUILT_PDF.exists(), reason="no built PDF (run make book first)")
+@pytest.mark.skipif(not BUILT_PDF.exists(), reason="no built PDF (run make pdf first)")
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
 def test_built_pdf_is_a4_with_title_page_and_page_numbers() -> None:
     info = pdf_tool_output("pdfinfo", str(BUILT_PDF))

@@ -192,8 +192,10 @@ def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
 
 
 class Builder:
-    def __init__(self, root: Path, out: Path, jobs: int, assignments: list[str]) -> None:
-        self.root, self.out, self.jobs = root, out, jobs
+    def __init__(
+        self, root: Path, out: Path, jobs: int, assignments: list[str], pdf: bool = False
+    ) -> None:
+        self.root, self.out, self.jobs, self.pdf = root, out, jobs, pdf
         self.cache_dir = out / "cache"
         self.files = check_toc(root)
         self.chapters = read_chapters(self.files, assignments)
@@ -329,17 +331,20 @@ class Builder:
             raise BuildError(f"the results record is incomplete: {exc}") from None
         stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
         started = time.perf_counter()
-        # HTML and the single page the PDF is printed from, side by side
-        html, single = run_jupyter_books(stage, scratch, ["html", "singlehtml"])
+        # the HTML, and for the PDF the single page it is printed from, side by side
+        html, *single = run_jupyter_books(
+            stage, scratch, ["html", "singlehtml"] if self.pdf else ["html"]
+        )
         tidy_site(html, book_info(self.root).title)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
             "(execution off, warnings are errors)",
             flush=True,
         )
-        started = time.perf_counter()
-        print_pdf(single / "index.html", html / PDF_NAME, self.root, tuple(self.assignments))
-        print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
+        if self.pdf:
+            started = time.perf_counter()
+            print_pdf(single[0] / "index.html", html / PDF_NAME, self.root, tuple(self.assignments))
+            print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
         results.to_csv(html / "results.csv", index=False)
         write_package(
             html / PACKAGE_NAME,
@@ -350,14 +355,15 @@ class Builder:
             book_info(self.root),
             book_version(self.root, tuple(self.assignments)),
         )
-        write_manifest(html, book_fingerprint(self.root, self.digests))
+        write_manifest(html, book_fingerprint(self.root, self.digests), pdf=self.pdf)
         results.to_csv(self.out / "results.csv", index=False)
         publish(html, self.out / "html")
 
     def site_is_current(self) -> bool:
         """The published files are exactly those a build of the current sources wrote."""
         site = published_site(self.out / "html")
-        return site is not None and site_matches(site, book_fingerprint(self.root, self.digests))
+        fingerprint = book_fingerprint(self.root, self.digests)
+        return site is not None and site_matches(site, fingerprint, pdf=self.pdf)
 
 
 def validate_data_if_changed(builder: Builder) -> None:
@@ -379,6 +385,7 @@ def build(
     jobs: int | None = None,
     assignments: list[str] | None = None,
     wait: bool = False,
+    pdf: bool = False,
 ) -> Path:
     out = out or build_dir()
     os.environ["CMAC_BUILD_DIR"] = str(out)
@@ -386,7 +393,7 @@ def build(
         for repaired in repair(out):
             print(f"  {repaired}", flush=True)
         print("Checking _toc.yml, parameters and data files ...", flush=True)
-        builder = Builder(root, out, jobs or os.cpu_count() or 1, assignments or [])
+        builder = Builder(root, out, jobs or os.cpu_count() or 1, assignments or [], pdf)
         validate_data_if_changed(builder)
         print(f"Chapters (up to {builder.jobs} at once):", flush=True)
         ran, reused = builder.execute()
@@ -455,6 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         "--wait", action="store_true", help="wait for another build of the same folder to end"
     )
     parser.add_argument(
+        "--pdf", action="store_true", help="also print the PDF (needs Debian's chromium)"
+    )
+    parser.add_argument(
         "--set",
         dest="assignments",
         action="append",
@@ -468,7 +478,11 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, stop_on)
     die_with_parent(signal.SIGTERM)  # the build stops if whatever started it dies
     try:
-        index = build(args.root, args.out, args.jobs, args.assignments, args.wait)
+        if args.pdf:
+            from cmac.pdf import check_printing_tools
+
+            check_printing_tools()
+        index = build(args.root, args.out, args.jobs, args.assignments, args.wait, args.pdf)
     except KeyboardInterrupt:
         print(
             "\nBUILD INTERRUPTED: nothing was published; the previous book is unchanged.",

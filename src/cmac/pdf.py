@@ -221,6 +221,20 @@ def pdf_page_texts(pdf: Path) -> list[str]:
     return completed.stdout.split("\f")
 
 
+PRINTING_TOOLS = {"chromium": "chromium", "pdftotext": "poppler-utils"}
+
+
+def check_printing_tools() -> None:
+    """The PDF needs Debian's chromium (to print) and poppler's pdftotext (to number the
+    contents); say how to install them when they are missing."""
+    missing = [package for tool, package in PRINTING_TOOLS.items() if not shutil.which(tool)]
+    if missing:
+        raise BuildError(
+            f"the PDF needs Debian's {' and '.join(missing)}; install with "
+            f"'sudo apt-get install {' '.join(missing)}' (make system does it), then make pdf"
+        )
+
+
 def run_chromium(page: Path, pdf: Path) -> None:
     """Print one HTML page to PDF with headless Chromium (page size and margins from CSS)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

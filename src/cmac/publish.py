@@ -135,15 +135,16 @@ def manifest(site: Path) -> dict[str, str]:
     }
 
 
-def write_manifest(site: Path, fingerprint: str) -> None:
+def write_manifest(site: Path, fingerprint: str, pdf: bool = False) -> None:
     (site / MANIFEST_NAME).write_text(
-        json.dumps({"fingerprint": fingerprint, "files": manifest(site)}, indent=0)
+        json.dumps({"fingerprint": fingerprint, "pdf": pdf, "files": manifest(site)}, indent=0)
     )
 
 
-def site_matches(site: Path, fingerprint: str) -> bool:
-    """True when the published site was built from ``fingerprint`` and every file on disk is
-    exactly the one the build wrote (none missing, changed or added)."""
+def site_matches(site: Path, fingerprint: str, pdf: bool = False) -> bool:
+    """True when the published site was built from ``fingerprint`` (with the PDF, if one is
+    wanted; a site with the PDF also serves a build that does not ask for it) and every file
+    on disk is exactly the one the build wrote (none missing, changed or added)."""
     path = site / MANIFEST_NAME
     if not path.is_file():
         return False
@@ -151,4 +152,6 @@ def site_matches(site: Path, fingerprint: str) -> bool:
         recorded = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError):
         return False
-    return recorded.get("fingerprint") == fingerprint and recorded.get("files") == manifest(site)
+    if recorded.get("fingerprint") != fingerprint or (pdf and not recorded.get("pdf")):
+        return False
+    return recorded.get("files") == manifest(site)
