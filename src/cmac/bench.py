@@ -40,19 +40,21 @@ class Phase:
 
 
 def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
+    """Resident memory of a process and all its descendants, in KiB."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for process in family:
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-            for task in Path(f"/proc/{current}/task").iterdir():
-                children = (task / "children").read_text().split()
-                stack.extend(int(c) for c in children)
-        except (OSError, AttributeError):
-            continue
-    return total
+            total += process.memory_info().rss
+        except psutil.Error:
+            continue  # ended while we looked
+    return total // 1024
 
 
 def timed(name: str, command: list[str], env: dict[str, str], cwd: Path) -> tuple[Phase, str]:

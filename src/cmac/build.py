@@ -18,6 +18,7 @@ Usage: ``python -m cmac.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE ...]
 from __future__ import annotations
 
 import argparse
+import graphlib
 import hashlib
 import json
 import os
@@ -107,7 +108,7 @@ def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
         for need in chapter.needs:
             if need not in chapters:
                 raise BuildError(f"chapter {chapter.name} needs '{need}', which is not in the book")
-    check_no_cycle(chapters)
+    dependency_order(chapters)
     return list(chapters.values())
 
 
@@ -125,19 +126,16 @@ def check_set_parameters(chapters: dict[str, Chapter]) -> None:
                 raise BuildError(f"chapter {chapter.name}: {exc}") from None
 
 
-def check_no_cycle(chapters: dict[str, Chapter]) -> None:
-    done: set[str] = set()
-
-    def visit(name: str, path: tuple[str, ...]) -> None:
-        if name in path:
-            raise BuildError("chapters need each other in a circle: " + " -> ".join((*path, name)))
-        if name not in done:
-            for need in chapters[name].needs:
-                visit(need, (*path, name))
-            done.add(name)
-
-    for name in chapters:
-        visit(name, ())
+def dependency_order(chapters: dict[str, Chapter]) -> graphlib.TopologicalSorter[str]:
+    """The chapters in an order that respects ``cmac.needs``, ready to hand out; a circle of
+    needs is a BuildError that names it."""
+    sorter = graphlib.TopologicalSorter({name: c.needs for name, c in chapters.items()})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        circle = " -> ".join(reversed(exc.args[1]))
+        raise BuildError(f"chapters need each other in a circle: {circle}") from None
+    return sorter
 
 
 PR_SET_PDEATHSIG = 1
@@ -225,19 +223,22 @@ class Builder:
         """Run what is stale, in dependency order, in parallel; returns (ran, reused)."""
         for folder in self.cache_dir.glob("*.running*"):
             shutil.rmtree(folder)  # left by an interrupted build (we hold the lock)
-        pending = {c.name: c for c in self.chapters}
+        chapters = {c.name: c for c in self.chapters}
+        order = dependency_order(chapters)
+        ready = list(order.get_ready())
         running: dict[Future[ChapterRun], Chapter] = {}
-        ran, reused, failure = [], [], None
+        ran: list[str] = []
+        reused: list[str] = []
+        failure: BaseException | None = None
         pool = ProcessPoolExecutor(
             max_workers=self.jobs, mp_context=get_context("spawn"), initializer=worker_setup
         )
         try:
-            while pending or running:
-                self.submit_ready(pool, pending, running, reused, failure)
+            while True:
+                if not failure:
+                    self.start_ready(pool, order, ready, chapters, running, reused)
                 if not running:
-                    if failure or not pending:
-                        break
-                    continue
+                    break  # all done, or a failure with nothing left running
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     chapter = running.pop(future)
@@ -250,6 +251,8 @@ class Builder:
                     self.finish(chapter, result)
                     ran.append(chapter.name)
                     print(f"  done    {chapter.name} ({result.seconds:.1f} s)", flush=True)
+                    order.done(chapter.name)
+                    ready.extend(order.get_ready())
         except BaseException:
             stop_workers(pool)  # each worker leads a process group with its kernels
             for scratch in self.scratch.values():
@@ -260,39 +263,45 @@ class Builder:
             raise failure if isinstance(failure, BuildError) else BuildError(str(failure))
         return ran, reused
 
-    def submit_ready(
+    def start_ready(
         self,
         pool: ProcessPoolExecutor,
-        pending: dict[str, Chapter],
+        order: graphlib.TopologicalSorter[str],
+        ready: list[str],
+        chapters: dict[str, Chapter],
         running: dict[Future[ChapterRun], Chapter],
         reused: list[str],
-        failure: BaseException | None,
     ) -> None:
-        """Start every pending chapter whose needs are done; reuse those still current."""
-        for name, chapter in list(pending.items()):
-            busy = {c.name for c in running.values()}
-            if failure or any(n in pending or n in busy for n in chapter.needs):
-                continue
-            reason = self.stale_reason(chapter)
-            if reason is None:
-                del pending[name]
-                self.digests[name] = self.current(chapter).digest
-                reused.append(name)
-                print(f"  reused  {name} (unchanged)", flush=True)
-                continue
-            if len(running) >= self.jobs:
-                continue
-            del pending[name]
-            print(f"  start   {name} ({reason})", flush=True)
-            scratch = self.cache_dir / scratch_name(f"{name}.running")
-            self.scratch[name] = scratch
-            parameters = dict(chapter.parameters)
-            if chapter.needs:  # where the chapters it needs left their records
-                parameters["chapter_results"] = {
-                    n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
-                }
-            future = pool.submit(run_in_folder, chapter.source, scratch, parameters)
-            running[future] = chapter
+        """Reuse every ready chapter that is still current (which may make more ready), and
+        start stale ones while there are free workers."""
+        progressed = True
+        while progressed:
+            progressed = False
+            for name in list(ready):
+                chapter = chapters[name]
+                reason = self.stale_reason(chapter)
+                if reason is None:
+                    ready.remove(name)
+                    self.digests[name] = self.current(chapter).digest
+                    reused.append(name)
+                    print(f"  reused  {name} (unchanged)", flush=True)
+                    order.done(name)
+                    ready.extend(order.get_ready())
+                    progressed = True
+                elif len(running) < self.jobs:
+                    ready.remove(name)
+                    print(f"  start   {name} ({reason})", flush=True)
+                    running[self.submit(pool, chapter)] = chapter
+
+    def submit(self, pool: ProcessPoolExecutor, chapter: Chapter) -> Future[ChapterRun]:
+        scratch = self.cache_dir / scratch_name(f"{chapter.name}.running")
+        self.scratch[chapter.name] = scratch
+        parameters = dict(chapter.parameters)
+        if chapter.needs:  # where the chapters it needs left their records
+            parameters["chapter_results"] = {
+                n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
+            }
+        return pool.submit(run_in_folder, chapter.source, scratch, parameters)
 
     def finish(self, chapter: Chapter, result: ChapterRun) -> None:
         scratch = self.scratch.pop(chapter.name)
