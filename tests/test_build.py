@@ -175,3 +175,9 @@ def test_chapter_7_follows_the_parameters_set_for_chapter_5() -> None:
     assert chapters["07-sensitivity"].parameters == {"baseline": {"scale": "level", "seed": 7}}
     plain = {c.name: c for c in read_chapters(files, [])}
     assert plain["07-sensitivity"].parameters == {}
+
+
+def test_a_malformed_toc_is_named(tmp_path: Path) -> None:
+    root = make_book(tmp_path, "format: jb-book\nchapters:\n  - file: chapters/01-a\n", [])
+    with pytest.raises(BuildError, match="_toc.yml: "):
+        check_toc(root)

@@ -52,22 +52,24 @@ CHROMIUM_FLAGS = ["--headless", *CHROMIUM_ARGS]
 
 
 def toc_entries(toc_path: Path) -> list[str]:
-    """Every file named in _toc.yml (root first), without suffix, in book order."""
-    toc = yaml.safe_load(toc_path.read_text())
-    entries = [toc["root"]]
+    """Every file named in _toc.yml (root first), without suffix, in book order, as
+    jupyter-book itself reads the file (sphinx-external-toc)."""
+    from sphinx_external_toc.parsing import MalformedError, parse_toc_yaml
 
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                entries.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
+    try:
+        site_map = parse_toc_yaml(toc_path)
+    except MalformedError as exc:
+        raise BuildError(f"{toc_path.name}: {exc}") from None
 
-    walk({k: v for k, v in toc.items() if k != "root"})
-    return entries
+    def in_order(docname: str) -> list[str]:
+        entries = [docname]
+        for subtree in site_map[docname].subtrees:
+            for item in subtree.items:
+                if isinstance(item, str):  # a file (not a URL or a glob)
+                    entries.extend(in_order(item))
+        return entries
+
+    return in_order(site_map.root.docname)
 
 
 def resolve_entry(root: Path, entry: str) -> Path:
