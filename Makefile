@@ -8,18 +8,40 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
+DEV_READY := $(VENV)/.dev-ready
 NODE_READY := node_modules/.ready
 SYSTEM_READY := $(VENV)/.system-ready
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
+# uv installs the hashed locks (requirements.txt: the book; requirements-dev.txt: the book,
+# the tests, the browser checks and ruff), both compiled from pyproject.toml by `make lock`.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+UV_INSTALL := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet
+LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.7 --generate-hashes \
+	--no-header --annotation-style line --quiet
 
-.PHONY: book pdf system book-offline test lint check-book bench kernel clean golden audit
+.PHONY: book pdf system book-offline test test-all lint check-book bench kernel clean golden \
+	audit lock
 
-$(READY): requirements.txt pyproject.toml
+$(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
-		--no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(READY): requirements.txt pyproject.toml | $(UV)
+	$(UV_INSTALL) --require-hashes -r requirements.txt
+	$(UV_INSTALL) --no-deps --no-build-isolation -e .
 	touch $@
+
+$(DEV_READY): requirements-dev.txt pyproject.toml | $(UV)
+	$(UV_INSTALL) --require-hashes -r requirements-dev.txt
+	$(UV_INSTALL) --no-deps --no-build-isolation -e .
+	touch $@ $(READY)
+
+# Recompile both locks from pyproject.toml (the versions already locked are kept where they
+# still fit); commit the result.
+lock: | $(UV)
+	$(LOCK) -o requirements.txt
+	$(LOCK) --all-extras -o requirements-dev.txt
 
 $(NODE_READY): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -53,7 +75,7 @@ book-offline: $(READY) $(SYSTEM_READY)
 bench: $(READY) $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.bench
 
-lint: $(READY)
+lint: $(DEV_READY)
 	$(BIN)/ruff check src tests chapters
 
 # The (incremental) build first, so the golden test compares the current results record.
@@ -67,7 +89,7 @@ golden: $(READY) $(SYSTEM_READY)
 	$(BIN)/python -m cmac.golden --update
 
 # After `make book`: every page in Chromium, internal links, the PDF.
-check-book: $(READY) $(SYSTEM_READY)
+check-book: $(DEV_READY) $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m pytest -m browser tests/browser
 
 # After `make book`: Lighthouse (mobile) on every page, served gzip-compressed on localhost with

@@ -209,3 +209,24 @@ def test_negative_numbers_get_a_true_minus_sign(tmp_path: Path) -> None:
     record.add("span", "2008-2010", "years", "A span written with a hyphen", "{}")
     assert ">−31.9</a>" in glued["low"]
     assert ">2008-2010</a>" in glued["span"]  # text values keep their own characters
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (2005, "year", "2005"),
+        (1234, "count", "1,234"),
+        (1234.56, "km²", "1,234.6"),
+        (2.5, "ratio", "2.50"),
+        (-12.4, "%", "−12"),
+        ("March 1997", "date", "March 1997"),
+        (0.0123, "p", "0.012"),
+        (12345, "persons", "12,345"),  # any other unit: thousands separators
+    ],
+)
+def test_numbers_are_printed_as_their_unit_is_written(
+    tmp_path: Path, value: object, unit: str, text: str
+) -> None:
+    record = ResultsRecord("x", out_dir=tmp_path, glue=lambda k, v: None)
+    record.add("k", value, unit, "d")
+    assert record.entries["k"]["text"] == text

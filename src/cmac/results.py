@@ -20,6 +20,18 @@ import pandas as pd
 from cmac.paths import build_dir
 
 RESULT_COLUMNS = ["chapter", "key", "value", "unit", "description", "text"]
+# How a number is printed in the prose when the chapter gives no format, by unit.
+DEFAULT_FORMATS = {
+    "year": "{}",
+    "date": "{}",
+    "text": "{}",
+    "count": "{:,}",
+    "km²": "{:,.1f}",
+    "km²/yr": "{:,.1f}",
+    "ratio": "{:.2f}",
+    "%": "{:.0f}",
+    "p": "{:.3f}",
+}
 RESULTS_PAGE = "results.html"
 
 
@@ -57,9 +69,17 @@ class ResultsRecord:
         return self.out_dir / f"{self.chapter}.json"
 
     def add(
-        self, key: str, value: float | int | str, unit: str, description: str, fmt: str = "{:,}"
+        self,
+        key: str,
+        value: float | int | str,
+        unit: str,
+        description: str,
+        fmt: str | None = None,
     ) -> None:
-        """Glue ``value`` (formatted with ``fmt``) as ``key`` and record it."""
+        """Record ``value`` and glue it as ``key``, formatted with ``fmt`` or, by default, as
+        its unit is usually written (:data:`DEFAULT_FORMATS`: years as 2005, counts as
+        1,234, areas to one decimal)."""
+        fmt = fmt or DEFAULT_FORMATS.get(unit, "{:,}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"result {key!r} is not a finite number: {value}")
         if hasattr(value, "item"):  # numpy scalars -> plain Python for JSON
@@ -86,9 +106,11 @@ class ResultsRecord:
         estimate_low_high: tuple[float, float, float],
         unit: str,
         description: str,
-        fmt: str = "{:,.1f}",
+        fmt: str | None = None,
     ) -> None:
-        """An estimate and its 95 % CI as key, key_low and key_high."""
+        """An estimate and its 95 % CI as key, key_low and key_high (one decimal unless
+        ``fmt`` says otherwise)."""
+        fmt = fmt or "{:,.1f}"
         estimate, low, high = estimate_low_high
         self.add(key, estimate, unit, description, fmt)
         self.add(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt)
