@@ -18,7 +18,7 @@ UV_VERSION := 0.13.9
 UV := $(BIN)/uv
 UV_INSTALL := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet
 LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.7 --generate-hashes \
-	--no-header --annotation-style line --quiet
+	--annotation-style line --quiet
 
 .PHONY: book pdf system book-offline test test-all lint check-book bench kernel clean golden \
 	audit lock

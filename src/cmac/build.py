@@ -57,7 +57,6 @@ BOOK_SOURCES = [
     "glossary.md",
     "LICENSE.md",
     "CITATION.cff",
-    "package-lock.json",
 ]
 
 

@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-LOCK_FILES = ["requirements.txt", "package-lock.json"]
+LOCK_FILES = ["requirements.txt"]  # the book's own packages (Node is only for make audit)
 READS_FILE = "reads.txt"
 STATE_FILE = "fingerprint.json"
 
