@@ -61,32 +61,32 @@ system:
 
 # The HTML book: Python and the registries only, no root, no system packages.
 book: $(READY)
-	$(RUN) $(BIN)/python -m cmac.build
+	$(RUN) $(BIN)/python -m cmac.book.build
 
 # The HTML book and its PDF: needs Debian's chromium and poppler-utils (`make system`).
 pdf: $(READY)
-	$(RUN) $(BIN)/python -m cmac.build --pdf
+	$(RUN) $(BIN)/python -m cmac.book.build --pdf
 
 # The same build with the network cut (loopback only), to prove it needs nothing from outside.
 book-offline: $(READY) $(SYSTEM_READY)
-	unshare --net bash -c 'ip link set lo up && $(RUN) $(BIN)/python -m cmac.build --pdf'
+	unshare --net bash -c 'ip link set lo up && $(RUN) $(BIN)/python -m cmac.book.build --pdf'
 
 # Cold build, no-change rebuild, one edited chapter, and jupyter-book's own execution.
 bench: $(READY) $(SYSTEM_READY)
-	$(RUN) $(BIN)/python -m cmac.bench
+	$(RUN) $(BIN)/python -m cmac.book.bench
 
 lint: $(DEV_READY)
 	$(BIN)/ruff check src tests chapters
 
 # The (incremental) build first, so the golden test compares the current results record.
 test: lint $(SYSTEM_READY)
-	$(RUN) $(BIN)/python -m cmac.build
+	$(RUN) $(BIN)/python -m cmac.book.build
 	$(RUN) $(BIN)/python -m pytest
 
 # Rewrite the golden snapshot from a fresh build; commit it with the change that moved it.
 golden: $(READY) $(SYSTEM_READY)
-	$(RUN) $(BIN)/python -m cmac.build
-	$(BIN)/python -m cmac.golden --update
+	$(RUN) $(BIN)/python -m cmac.book.build
+	$(BIN)/python -m cmac.book.golden --update
 
 # After `make book`: every page in Chromium, internal links, the PDF.
 check-book: $(DEV_READY) $(SYSTEM_READY)
@@ -96,7 +96,7 @@ check-book: $(DEV_READY) $(SYSTEM_READY)
 # the network cut (loopback only); fails below target. JSON reports go to _build/audit/.
 audit: $(READY) $(NODE_READY) $(SYSTEM_READY)
 	unshare --net bash -c 'ip link set lo up && $(RUN) CHROME_PATH=/usr/bin/chromium \
-		$(BIN)/python -m cmac.audit'
+		$(BIN)/python -m cmac.book.audit'
 
 kernel: $(READY)
 	$(BIN)/python -m ipykernel install --user --name cmac-study --display-name "CMAC study"

@@ -133,7 +133,7 @@ def test_chapter_5_rerun_by_papermill_matches_the_in_process_grid(
     """The rerun path an analyst uses gives the numbers chapter 7 computes in-process."""
     import papermill
 
-    from cmac.execute import KERNEL_OPTIONS
+    from cmac.book.execute import KERNEL_OPTIONS
     from cmac.paths import PROJECT_ROOT
 
     changes = {"scale": "level", "land_release_step_year": 2010, "bootstrap_replications": 199}

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cmac.audit import (
+from cmac.book.audit import (
     TARGETS,
     PageResult,
     check,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cmac.build import main as build_main
+from cmac.book.build import main as build_main
 from cmac.data import DataError, check_data_folder, load
 
 

@@ -11,11 +11,11 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from cmac.build import read_chapters
-from cmac.execute import BuildError, execute_chapter, hide_injected_parameters
+from cmac.book.build import read_chapters
+from cmac.book.execute import BuildError, execute_chapter, hide_injected_parameters
+from cmac.book.publish import publish
+from cmac.book.site import check_toc, run_jupyter_book, toc_entries
 from cmac.paths import PROJECT_ROOT
-from cmac.publish import publish
-from cmac.site import check_toc, run_jupyter_book, toc_entries
 
 
 def make_book(root: Path, toc: str, notebooks: list[str]) -> Path:
@@ -113,7 +113,7 @@ def test_a_cell_that_runs_too_long_is_named(tmp_path: Path) -> None:
 
 
 def test_a_step_that_times_out_is_named() -> None:
-    from cmac.build import failure_message
+    from cmac.book.build import failure_message
 
     timeout = subprocess.TimeoutExpired(["/usr/bin/chromium", "--print-to-pdf=x"], 300)
     assert failure_message(timeout) == "the step 'chromium' timed out after 300 s"

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 import yaml
 
-from cmac.citation import (
+from cmac.book.citation import (
     BookInfo,
     BookVersion,
     PageCitation,
@@ -24,8 +24,8 @@ from cmac.citation import (
     ris,
     version_footer,
 )
+from cmac.book.site import configure_stage
 from cmac.paths import PROJECT_ROOT
-from cmac.site import configure_stage
 
 INFO = BookInfo(
     "A Book", ("A Team",), ("CC-BY-4.0", "MIT"), "https://example.org/book/", "https://x/y"

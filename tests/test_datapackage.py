@@ -8,9 +8,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from cmac.citation import BookInfo, BookVersion
+from cmac.book.citation import BookInfo, BookVersion
+from cmac.book.datapackage import descriptor, write_package
 from cmac.data import DATASETS
-from cmac.datapackage import descriptor, write_package
 from cmac.paths import PROJECT_ROOT
 
 INFO = BookInfo("T", ("A Team",), ("CC-BY-4.0", "MIT"), "https://example.org/b/", "")

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cmac.execute import run_in_folder
+from cmac.book.execute import run_in_folder
 from cmac.paths import PROJECT_ROOT
 
 CHAPTERS = ["02-emergency-phase", "05-trends-and-breaks"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cmac import golden
+from cmac.book import golden
 from cmac.paths import PROJECT_ROOT
 
 

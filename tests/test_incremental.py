@@ -11,8 +11,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from cmac.build import Builder, main
-from cmac.execute import BuildError
+from cmac.book.build import Builder, main
+from cmac.book.execute import BuildError
 from cmac.paths import PROJECT_ROOT
 
 

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cmac.citation import BookInfo, BookVersion, book_reference, cff_authors, join_names
-from cmac.paths import PROJECT_ROOT
-from cmac.pdf import (
+from cmac.book.citation import BookInfo, BookVersion, book_reference, cff_authors, join_names
+from cmac.book.pdf import (
     PRINT_CSS,
     Chapter,
     TitlePage,
@@ -26,7 +25,8 @@ from cmac.pdf import (
     title_page_html,
     toc_html,
 )
-from cmac.site import PDF_NAME
+from cmac.book.site import PDF_NAME
+from cmac.paths import PROJECT_ROOT
 
 BUILT_PDF = PROJECT_ROOT / "_build" / "html" / PDF_NAME
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cmac.publish import (
+from cmac.book.publish import (
     LOCK_NAME,
     BuildLocked,
     build_lock,
@@ -35,9 +35,9 @@ def site_folder(root: Path, name: str, text: str) -> Path:
 def test_a_second_build_is_refused_naming_the_holder(tmp_path: Path) -> None:
     with build_lock(tmp_path):
         assert (tmp_path / LOCK_NAME).read_text().strip() == str(os.getpid())
-        # another process, as a second `python -m cmac.build` would be
+        # another process, as a second `python -m cmac.book.build` would be
         code = (
-            "import sys; from pathlib import Path; from cmac.publish import build_lock\n"
+            "import sys; from pathlib import Path; from cmac.book.publish import build_lock\n"
             "try:\n    build_lock(Path(sys.argv[1])).__enter__()\n"
             "except Exception as exc:\n    print(exc); sys.exit(3)\n"
         )

@@ -11,7 +11,7 @@ import pybtex.database
 import pytest
 from pybtex.scanner import PybtexSyntaxError
 
-from cmac.bibliography import (
+from cmac.book.bibliography import (
     REFERENCES_BIB,
     SECONDARY_KINDS,
     SOURCE_ID_KEYS,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from cmac.build import read_chapters
-from cmac.cache import ParameterNameError, typed_value
-from cmac.execute import BuildError
+from cmac.book.build import read_chapters
+from cmac.book.cache import ParameterNameError, typed_value
+from cmac.book.execute import BuildError
+from cmac.book.site import check_toc
 from cmac.paths import PROJECT_ROOT
-from cmac.site import check_toc
 
 FILES = check_toc(PROJECT_ROOT)
 

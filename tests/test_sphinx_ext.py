@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from cmac.sphinx_ext import is_thebe
+from cmac.book.sphinx_ext import is_thebe
 
 
 def asset(filename: str = "", body: str = "") -> SimpleNamespace:
@@ -20,7 +20,7 @@ def test_thebe_assets_are_recognised_by_file_or_inline_config() -> None:
 def test_bibliography_labels_are_author_year_and_disambiguated() -> None:
     from pybtex.database import parse_string
 
-    from cmac.sphinx_ext import author_year_label, disambiguate
+    from cmac.book.sphinx_ext import author_year_label, disambiguate
 
     entries = parse_string(
         """

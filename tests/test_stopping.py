@@ -48,7 +48,7 @@ def build_command(root: Path, out: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "cmac.build",
+        "cmac.book.build",
         "--root",
         str(root),
         "--out",
@@ -98,7 +98,7 @@ def test_a_build_whose_parent_dies_stops_too(tmp_path: Path) -> None:
     parent = subprocess.Popen(["bash", "-c", f"{command} >/dev/null 2>&1 & wait"])
     assert wait_for(marker.exists), "the chapter's kernel never started"
     family = psutil.Process(parent.pid).children(recursive=True)
-    assert any("cmac.build" in " ".join(p.cmdline()) for p in family)
+    assert any("cmac.book.build" in " ".join(p.cmdline()) for p in family)
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
     assert wait_for(lambda: not alive(family), timeout=20), alive(family)
@@ -131,7 +131,7 @@ def test_a_read_only_build_folder_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize("jobs", ["-1", "0", "two"])
 def test_a_bad_jobs_count_is_named(tmp_path: Path, jobs: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "cmac.build", "--out", str(tmp_path), "--jobs", jobs],
+        [sys.executable, "-m", "cmac.book.build", "--out", str(tmp_path), "--jobs", jobs],
         capture_output=True,
         text=True,
     )

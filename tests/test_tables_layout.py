@@ -13,6 +13,7 @@ from docutils import nodes
 from docutils.core import publish_doctree
 
 from cmac import analysis, national, render, tables
+from cmac.book.sphinx_ext import break_points, mark_table_columns
 from cmac.data import load
 from cmac.params import ModelParameters
 from cmac.render import (
@@ -34,7 +35,6 @@ from cmac.render import (
     with_csv,
     with_minus,
 )
-from cmac.sphinx_ext import break_points, mark_table_columns
 
 # --- formatting -----------------------------------------------------------------------------------
 

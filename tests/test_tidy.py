@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cmac import tidy
+from cmac.book import tidy
 
 BUNDLE = (
     'var p={"address-book":[512,512,[],"f2b9","M1 1z"]};d("fab",p);'

@@ -108,7 +108,7 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     env.pop("CMAC_DATA_DIR", None)
     env.pop("CMAC_BUILD_DIR", None)
     done = subprocess.run(
-        [sys.executable, "-m", "cmac.build", "--jobs", "2"],
+        [sys.executable, "-m", "cmac.book.build", "--jobs", "2"],
         cwd=root,
         env=env,
         capture_output=True,
@@ -156,7 +156,7 @@ def test_no_extra_file_is_published(hostile_build: tuple[Path, dict]) -> None:
 def test_no_injected_script_runs_in_chromium(hostile_build: tuple[Path, dict]) -> None:
     from playwright.sync_api import sync_playwright
 
-    from cmac.site import CHROMIUM_ARGS
+    from cmac.book.site import CHROMIUM_ARGS
 
     site, _ = hostile_build
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -412,7 +412,7 @@ def cell_text(value: object) -> str:
     return literal(value).strip() or " "
 
 
-# The class of every table made here: Sphinx leaves its text as it is (cmac.sphinx_ext).
+# The class of every table made here: Sphinx leaves its text as it is (cmac.book.sphinx_ext).
 DATA_TABLE_CLASS = "data-table"
 
 

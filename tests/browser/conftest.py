@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from cmac.book.site import CHROMIUM_ARGS
 from cmac.paths import build_dir
-from cmac.site import CHROMIUM_ARGS
 
 
 def site_dir() -> Path:

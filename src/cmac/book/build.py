@@ -1,6 +1,6 @@
 """Build the book: check inputs, run changed chapters in parallel, then HTML and PDF.
 
-Usage: ``python -m cmac.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE ...]``
+Usage: ``python -m cmac.book.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE ...]``
 (``make book``).
 
 - A chapter runs again only when its fingerprint changes (notebook, data files it read,
@@ -8,7 +8,7 @@ Usage: ``python -m cmac.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE ...]
   reused. The build says which chapters ran, which were reused, and why.
 - Independent chapters run at the same time, at most ``--jobs`` at once; a chapter whose
   notebook metadata lists ``cmac.needs`` waits for those chapters.
-- One build at a time holds the build folder (:mod:`cmac.publish`). Every chapter runs in a
+- One build at a time holds the build folder (:mod:`cmac.book.publish`). Every chapter runs in a
   scratch folder that replaces its cached run only on success; the HTML and PDF are built in
   scratch folders and published, by an atomic swap, only when every step has passed.
 - Any failure exits non-zero and names the chapter and cell, the data file, row and column,
@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from cmac import cache
-from cmac.execute import BuildError, ChapterRun, run_in_folder
-from cmac.paths import PROJECT_ROOT, build_dir, data_dir
-from cmac.publish import (
+from cmac.book import cache
+from cmac.book.execute import BuildError, ChapterRun, run_in_folder
+from cmac.book.publish import (
     BuildLocked,
     build_lock,
     publish,
@@ -45,7 +44,8 @@ from cmac.publish import (
     site_matches,
     write_manifest,
 )
-from cmac.site import PDF_NAME, check_toc
+from cmac.book.site import PDF_NAME, check_toc
+from cmac.paths import PROJECT_ROOT, build_dir, data_dir
 
 BOOK_SOURCES = [
     "_config.yml",
@@ -176,7 +176,7 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
 
 def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
     """Everything the published site depends on besides the chapters' own runs."""
-    from cmac.citation import git_commit
+    from cmac.book.citation import git_commit
 
     digest = hashlib.sha256(json.dumps(chapter_digests, sort_keys=True).encode())
     for name in BOOK_SOURCES:
@@ -321,12 +321,12 @@ class Builder:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def build_site(self, scratch: Path) -> None:
-        from cmac.citation import book_info, book_version
-        from cmac.datapackage import PACKAGE_NAME, write_package
-        from cmac.pdf import print_pdf
+        from cmac.book.citation import book_info, book_version
+        from cmac.book.datapackage import PACKAGE_NAME, write_package
+        from cmac.book.pdf import print_pdf
+        from cmac.book.site import run_jupyter_books, stage_book
+        from cmac.book.tidy import tidy_site
         from cmac.results import RecordError, merge_results
-        from cmac.site import run_jupyter_books, stage_book
-        from cmac.tidy import tidy_site
 
         executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
         tables = [self.run_dir(c) / "tables" for c in self.chapters]
@@ -487,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
     die_with_parent(signal.SIGTERM)  # the build stops if whatever started it dies
     try:
         if args.pdf:
-            from cmac.pdf import check_printing_tools
+            from cmac.book.pdf import check_printing_tools
 
             check_printing_tools()
         index = build(args.root, args.out, args.jobs, args.assignments, args.wait, args.pdf)

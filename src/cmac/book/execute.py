@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmac.cache import READS_FILE, recorded_reads
+from cmac.book.cache import READS_FILE, recorded_reads
 
 INJECTED_TAG = "injected-parameters"
 CELL_TIMEOUT_S = 900  # no cell of the book needs a minute; a hung one stops the build

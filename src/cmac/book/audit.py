@@ -1,6 +1,6 @@
 """Lighthouse audit of every page of the built book, served gzip-compressed on localhost.
 
-``python -m cmac.audit`` (``make audit``) serves ``_build/html`` on 127.0.0.1, runs the pinned
+``python -m cmac.book.audit`` (``make audit``) serves ``_build/html`` on 127.0.0.1, runs the pinned
 Lighthouse (``node_modules``) with Debian's chromium on each page (mobile, Lighthouse's default),
 writes the JSON reports to ``_build/audit/`` and prints one table. Lighthouse's performance
 score moves from run to run with the machine's load, so each page is run up to three times and
@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cmac.book.site import CHROMIUM_ARGS
 from cmac.paths import PROJECT_ROOT, build_dir
-from cmac.site import CHROMIUM_ARGS
 
 Report = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""Benchmark the build: ``python -m cmac.bench`` (``make bench``).
+"""Benchmark the build: ``python -m cmac.book.bench`` (``make bench``).
 
 On a scratch copy of the project it times, in one run: a cold build, a rebuild with nothing
 changed, a rebuild after one chapter is edited, and jupyter-book building the same chapters
@@ -92,7 +92,7 @@ def edit_one_chapter(root: Path) -> str:
 
 def jupyter_book_force(root: Path, out: Path, env: dict[str, str]) -> tuple[Phase, str]:
     """jupyter-book executing the stored notebooks itself, on the same staged book."""
-    from cmac.site import check_toc, stage_book
+    from cmac.book.site import check_toc, stage_book
 
     stage = out / "jb-force-stage"
     stage_book(root, check_toc(root), {}, stage, [])
@@ -115,7 +115,7 @@ def run(keep: bool) -> list[Phase]:
     shutil.copytree(PROJECT_ROOT, root, ignore=COPY_IGNORE)
     out = root / "_build"
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    build = [sys.executable, "-m", "cmac.build", "--root", str(root), "--out", str(out)]
+    build = [sys.executable, "-m", "cmac.book.build", "--root", str(root), "--out", str(out)]
     phases = []
     try:
         for name in ["cold build", "rebuild, nothing changed"]:

@@ -1,6 +1,6 @@
 """Golden snapshot of the results record: every quoted number, locked.
 
-``python -m cmac.golden`` compares the built record (``_build/results.csv``) with the
+``python -m cmac.book.golden`` compares the built record (``_build/results.csv``) with the
 snapshot in ``tests/golden/results.csv`` and prints the keys that moved; ``--update`` rewrites
 the snapshot. A moved number is updated in the same commit as the code that moved it.
 """

@@ -18,10 +18,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmac.citation import BookInfo, BookVersion, book_info, book_reference, book_version
-from cmac.execute import BuildError
+from cmac.book.citation import BookInfo, BookVersion, book_info, book_reference, book_version
+from cmac.book.execute import BuildError
+from cmac.book.site import CHROMIUM_FLAGS
 from cmac.paths import PROJECT_ROOT
-from cmac.site import CHROMIUM_FLAGS
 
 PRINT_CSS = Path(__file__).with_name("print.css")
 PRINT_PAGE = "cmac-print.html"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from cmac.citation import (
+from cmac.book.citation import (
     BookInfo,
     BookVersion,
     PageCitation,
@@ -28,7 +28,7 @@ from cmac.citation import (
     ris,
     version_footer,
 )
-from cmac.execute import BuildError
+from cmac.book.execute import BuildError
 from cmac.results import results_table_html
 
 PDF_NAME = "cmac-study-book.pdf"

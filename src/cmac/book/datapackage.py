@@ -13,7 +13,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from cmac.citation import BookInfo, BookVersion
+from cmac.book.citation import BookInfo, BookVersion
 
 PACKAGE_NAME = "cmac-study-data.zip"
 FRICTIONLESS_TYPES = {
