@@ -1,4 +1,4 @@
-"""Shared fixtures: a writable copy of data/ that the loaders read instead of the real one."""
+"""Shared fixtures: a writable copy of data/ for the loaders to read instead of the real one."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from cmac.paths import PROJECT_ROOT
 
 
 @pytest.fixture
-def data_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary copy of data/; edit its files to make bad input."""
-    folder = tmp_path / "data"
+def data_copy(tmp_path: Path) -> Path:
+    """A temporary copy of data/ inside a project folder of its own; edit its files to make
+    bad input, and pass the folder to the loaders."""
+    folder = tmp_path / "project" / "data"
     shutil.copytree(PROJECT_ROOT / "data", folder)
-    monkeypatch.setenv("CMAC_DATA_DIR", str(folder))
     return folder

@@ -247,6 +247,15 @@ CASES = [
 ]
 
 
+def project_with(data: Path) -> Path:
+    """A one-page project around a data folder, for the build to check."""
+    root = data.parent
+    (root / "chapters").mkdir(exist_ok=True)
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (root / "intro.md").write_text("# Intro\n")
+    return root
+
+
 def write(path: Path, content: str | bytes) -> None:
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -259,7 +268,7 @@ def test_broken_file_gives_named_error(case: Case, data_copy: Path) -> None:
     path = data_copy / case.file
     write(path, case.edit(path.read_text(encoding="utf-8")))
     with pytest.raises(DataError) as caught:
-        load(case.dataset)
+        load(case.dataset, data_copy)
     error = caught.value
     assert error.path.name == (case.error_file or case.file)
     assert error.row == case.row
@@ -276,7 +285,7 @@ def test_broken_file_gives_named_error(case: Case, data_copy: Path) -> None:
 def test_missing_file(data_copy: Path) -> None:
     (data_copy / "clearance_2000_2012.csv").unlink()
     with pytest.raises(DataError, match=r"clearance_2000_2012\.csv: file not found"):
-        load("clearance_2000_2012")
+        load("clearance_2000_2012", data_copy)
 
 
 def test_every_problem_is_listed_not_only_the_first(data_copy: Path) -> None:
@@ -284,7 +293,7 @@ def test_every_problem_is_listed_not_only_the_first(data_copy: Path) -> None:
     text = replace_in(path.read_text(), ",32688,", ",-32688,")
     write(path, replace_in(text, "2000,8369635", "2000,abc"))
     with pytest.raises(DataError) as caught:
-        load("clearance_2000_2012")
+        load("clearance_2000_2012", data_copy)
     assert (caught.value.row, caught.value.column) == (1, "area_m2")
     assert len(caught.value.more) == 1
     assert "row 3, column 'ap_mines'" in str(caught.value)
@@ -295,7 +304,9 @@ def test_build_stops_before_any_chapter_runs(
 ) -> None:
     path = data_copy / "clearance_2000_2012.csv"
     write(path, replace_in(path.read_text(), ",32688,", ",-32688,"))
-    assert build_main(["--out", str(tmp_path / "build")]) == 1
+    assert (
+        build_main(["--root", str(project_with(data_copy)), "--out", str(tmp_path / "build")]) == 1
+    )
     err = capsys.readouterr().err
     assert "BUILD FAILED" in err
     assert "clearance_2000_2012.csv, row 3 (line 4), column 'ap_mines'" in err
@@ -335,7 +346,7 @@ def test_special_files_are_refused_by_name(
     with pytest.raises(DataError, match=rf"sources\.csv: .*{words}"):
         check_data_folder(data_copy)
     with pytest.raises(DataError, match=words):
-        load("sources")
+        load("sources", data_copy)
 
 
 def test_a_link_inside_the_project_is_read(data_copy: Path) -> None:
@@ -343,14 +354,16 @@ def test_a_link_inside_the_project_is_read(data_copy: Path) -> None:
     kept = data_copy.parent / "sources-original.csv"
     path.rename(kept)
     path.symlink_to(kept)
-    assert len(load("sources")) > 0
+    assert len(load("sources", data_copy)) > 0
 
 
 def test_build_names_an_unknown_file_in_data(
     data_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (data_copy / "extra.csv").write_text("a,b\n1,2\n")
-    assert build_main(["--out", str(tmp_path / "build")]) == 1
+    assert (
+        build_main(["--root", str(project_with(data_copy)), "--out", str(tmp_path / "build")]) == 1
+    )
     err = capsys.readouterr().err
     assert "BUILD FAILED" in err and "extra.csv: is not a registered data file" in err
     assert "Traceback" not in err

@@ -41,8 +41,7 @@ def png_text_keys(png: bytes) -> list[str]:
 def test_two_runs_are_identical(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     source = PROJECT_ROOT / "chapters" / f"{name}.ipynb"
     for run in ("first", "second"):
-        monkeypatch.setenv("CMAC_BUILD_DIR", str(tmp_path / run))  # restored after the test
-        run_in_folder(source, tmp_path / run, {})
+        run_in_folder(source, tmp_path / run, {}, PROJECT_ROOT / "data")
     first, second = tmp_path / "first", tmp_path / "second"
     assert (first / "results" / f"{name}.json").read_text() == (
         second / "results" / f"{name}.json"
@@ -58,8 +57,9 @@ def test_two_runs_are_identical(name: str, tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_figures_carry_no_timestamps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CMAC_BUILD_DIR", str(tmp_path))
-    run_in_folder(PROJECT_ROOT / "chapters" / "02-emergency-phase.ipynb", tmp_path, {})
+    run_in_folder(
+        PROJECT_ROOT / "chapters" / "02-emergency-phase.ipynb", tmp_path, {}, PROJECT_ROOT / "data"
+    )
     notebook = nbformat.read(tmp_path / "02-emergency-phase.ipynb", as_version=4)
     images = [
         base64.b64decode(o["data"]["image/png"])

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from cmac.book.build import Builder, main
+from cmac.book.build import BuildContext, Builder, main
 from cmac.book.execute import BuildError
 from cmac.paths import PROJECT_ROOT
 
@@ -20,7 +20,9 @@ def chapter(path: Path, code: str, needs: list[str] | None = None, x: int = 1) -
     notebook = new_notebook(
         cells=[
             new_markdown_cell(f"# {path.stem}"),
-            new_code_cell(f"x = {x}", metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                f'x = {x}\ndata_dir = ""\nresults_dir = ""', metadata={"tags": ["parameters"]}
+            ),
             new_code_cell(code),
         ]
     )
@@ -36,7 +38,7 @@ def chapter(path: Path, code: str, needs: list[str] | None = None, x: int = 1) -
 
 STAMP = (
     "import json, os, pathlib, time\n"
-    "out = pathlib.Path(os.environ['CMAC_BUILD_DIR'], 'results')\n"
+    "out = pathlib.Path(results_dir, 'results')\n"
     "out.mkdir(parents=True, exist_ok=True)\n"
     "start = time.time(); time.sleep({sleep})\n"
     "rows = [{{'key': 'start', 'value': start}}, {{'key': 'end', 'value': time.time()}},"
@@ -47,9 +49,11 @@ STAMP = (
 
 
 @pytest.fixture
-def small_book(tmp_path: Path, data_copy: Path) -> Path:
+def small_book(tmp_path: Path) -> Path:
+    """A three-chapter book with a copy of the project's data; 03-c needs 01-a."""
     root = tmp_path / "book"
     (root / "chapters").mkdir(parents=True)
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01-a\n"
         "  - file: chapters/02-b\n  - file: chapters/03-c\n"
@@ -57,8 +61,8 @@ def small_book(tmp_path: Path, data_copy: Path) -> Path:
     (root / "intro.md").write_text("# Intro\n")
     chapter(
         root / "chapters" / "01-a.ipynb",
-        "from cmac.data import load\nload('uxo_lao_workshops')\n"
-        + STAMP.format(sleep=0, name="01-a"),
+        "import pathlib\nfrom cmac.data import load\n"
+        "load('uxo_lao_workshops', pathlib.Path(data_dir))\n" + STAMP.format(sleep=0, name="01-a"),
     )
     chapter(root / "chapters" / "02-b.ipynb", STAMP.format(sleep=0, name="02-b"))
     chapter(root / "chapters" / "03-c.ipynb", STAMP.format(sleep=0, name="03-c"), ["01-a"])
@@ -66,7 +70,8 @@ def small_book(tmp_path: Path, data_copy: Path) -> Path:
 
 
 def run(root: Path, out: Path, jobs: int = 2, assignments: list[str] | None = None):
-    builder = Builder(root, out, jobs, assignments or [])
+    context = BuildContext.for_project(root, out, jobs=jobs, assignments=tuple(assignments or []))
+    builder = Builder(context)
     return builder, builder.execute()
 
 
@@ -86,17 +91,17 @@ def test_nothing_changed_reuses_every_chapter(small_book: Path, tmp_path: Path) 
 
 
 def test_data_change_reruns_only_the_reader_and_its_dependants(
-    small_book: Path, tmp_path: Path, data_copy: Path, capsys: pytest.CaptureFixture[str]
+    small_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
     run(small_book, out)
-    csv = data_copy / "uxo_lao_workshops.csv"
+    csv = small_book / "data" / "uxo_lao_workshops.csv"
     csv.write_text(csv.read_text().replace("Training programmes", "Training programs"))
     capsys.readouterr()
     _, (ran, reused) = run(small_book, out)
     assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]
     log = capsys.readouterr().out
-    assert f"start   01-a ({csv.resolve()} changed)" in log  # outside the project: absolute
+    assert "start   01-a (data/uxo_lao_workshops.csv changed)" in log
     assert "start   03-c (needs changed)" in log
 
 
@@ -192,19 +197,16 @@ def test_main_names_a_missing_toc_file(
 
 
 def test_a_copied_project_checks_its_own_data_not_the_originals(
-    small_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    small_book: Path, tmp_path: Path
 ) -> None:
     """Fingerprints name the files a chapter read relative to the project, so a copy (with its
     build folder) reruns what its own edited files require, and reuses the rest."""
-    shutil.copytree(PROJECT_ROOT / "data", small_book / "data")
-    monkeypatch.setenv("CMAC_DATA_DIR", str(small_book / "data"))
     run(small_book, small_book / "_build")
     state = json.loads((small_book / "_build/cache/01-a/fingerprint.json").read_text())
     assert state["reads"] == ["data/uxo_lao_workshops.csv"]
 
     copy = tmp_path / "copy"
     shutil.copytree(small_book, copy)
-    monkeypatch.setenv("CMAC_DATA_DIR", str(copy / "data"))
     _, (ran, reused) = run(copy, copy / "_build")
     assert ran == [] and sorted(reused) == ["01-a", "02-b", "03-c"]  # nothing changed yet
 

@@ -4,6 +4,7 @@ behind and publishes nothing; a kernel that dies is named with its chapter and c
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ SLEEPER = (
 
 def one_chapter_book(root: Path, code: str) -> Path:
     (root / "chapters").mkdir(parents=True)
+    shutil.copytree(PROJECT_ROOT / "data", root / "data")
     (root / "_toc.yml").write_text(
         "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/01-a\n"
     )

@@ -265,12 +265,11 @@ def test_attached_csv_only_while_it_fits_the_frame() -> None:
         with_csv(pd.DataFrame({"A": [1, 2]}), pd.DataFrame({"a": [1]}))
 
 
-def test_show_table_writes_the_analysis_ready_csv(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(render, "tables_dir", tmp_path)
+def test_show_table_writes_the_analysis_ready_csv(tmp_path: Path) -> None:
     layout = tables.source_layout(load("clearance_2000_2012"), "year", "Year")
-    render.show_table(layout, "Caption.", "tbl-demo", data=["clearance_2000_2012"])
+    render.show_table(
+        layout, "Caption.", "tbl-demo", data=["clearance_2000_2012"], tables_dir=tmp_path
+    )
     csv = pd.read_csv(tmp_path / "tbl-demo.csv")
     assert list(csv.columns) == ["year", "area_m2", "ap_mines", "at_mines", "uxo"]
     assert csv["year"].iloc[0] == 2000 and csv["area_m2"].iloc[0] == 8_369_635

@@ -1,27 +1,68 @@
-"""What every chapter does first: figure style, data folder and its results record."""
+"""What every chapter does first: figure style, and a context that says where it reads and
+writes.
+
+A chapter's setup cell calls :func:`start_chapter` with its notebook parameters ``data_dir``
+and ``results_dir``. The build passes both explicitly; a reader running a notebook by hand can
+leave them empty for the project's ``data/`` and ``_build/``. Nothing else tells a chapter
+where files are: no environment variable, no module global.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from cmac import render
-from cmac.paths import build_dir, use_data_dir
+import pandas as pd
+
+from cmac import data, paths, render
 from cmac.plots import set_style
 from cmac.results import ResultsRecord
 
 
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter's run: its name, the folder it reads data from, the folder it writes its
+    results record and tables to, and that record."""
+
+    name: str
+    data_dir: Path
+    output_dir: Path
+    record: ResultsRecord
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.output_dir / "tables"
+
+    def load(self, dataset: str) -> pd.DataFrame:
+        """A validated data file from this run's data folder."""
+        return data.load(dataset, self.data_dir)
+
+    def text_figure(self, key: str) -> float:
+        return data.text_figure(key, self.data_dir)
+
+    def show_table(
+        self, frame: pd.DataFrame, caption: str, name: str, data: Sequence[str], **options: object
+    ) -> None:
+        """Display a table and save its CSV beside this run's results (``data``: the data sets
+        it was computed from)."""
+        render.show_table(frame, caption, name, data, tables_dir=self.tables_dir, **options)
+
+
 def start_chapter(
     name: str, data_dir: str = "", results_dir: str = "", page_prefix: str = "../"
-) -> ResultsRecord:
-    """Set the figure style, choose the data folder and open the chapter's results record.
+) -> Chapter:
+    """Set the figure style and open the chapter's context and results record.
 
-    ``results_dir`` sends the record elsewhere (the sensitivity runs use it);
-    ``page_prefix`` leads from the page to the book's root ("" for the landing page).
+    ``data_dir``: the data folder ("" = the project's data/). ``results_dir``: where the
+    results record (``results/<name>.json``) and the tables' CSVs (``tables/``) go ("" = the
+    project's _build/). ``page_prefix`` leads from the page to the book's root ("" for the
+    landing page).
     """
     set_style()
-    use_data_dir(data_dir)
-    if results_dir:
-        render.tables_dir = Path(results_dir)
-        return ResultsRecord(name, Path(results_dir), page_prefix=page_prefix)
-    render.tables_dir = build_dir() / "tables"
-    return ResultsRecord(name, page_prefix=page_prefix)
+    folder = Path(data_dir).resolve() if data_dir else paths.data_dir()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data_dir parameter: no such folder: {folder}")
+    output = Path(results_dir).resolve() if results_dir else paths.build_dir()
+    record = ResultsRecord(name, output / "results", page_prefix=page_prefix)
+    return Chapter(name, folder, output, record)

@@ -63,7 +63,7 @@ class DataError(ValueError):
 def display_path(path: Path) -> str:
     """The path relative to the project where possible, so messages stay short."""
     try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+        return str(Path(path).absolute().relative_to(PROJECT_ROOT))
     except ValueError:
         return str(path)
 
@@ -153,8 +153,9 @@ class Dataset:
     def filename(self) -> str:
         return f"{self.name}.csv"
 
-    def path(self) -> Path:
-        return data_dir() / self.filename
+    def path(self, folder: Path | None = None) -> Path:
+        """Where the file is: in ``folder``, or in the project's data/ folder."""
+        return (folder or data_dir()) / self.filename
 
 
 # --- checks that span rows or files -------------------------------------------------------
@@ -207,12 +208,12 @@ def check_contiguous_periods(frame: pd.DataFrame, path: Path) -> None:
 def check_published_total(frame: pd.DataFrame, path: Path) -> None:
     """The Total row as printed must equal the sum of the rows above it."""
     total_set = DATASETS["clearance_1992_1999_published_total"]
-    total = load(total_set.name)
+    total = load(total_set.name, path.parent)
     for column in CLEARANCE_MEASURES:
         printed, summed = int(total.at[0, column]), int(frame[column].sum())
         if printed != summed:
             raise DataError(
-                total_set.path(),
+                total_set.path(path.parent),
                 f"published total {printed:,} does not match the sum of the rows in "
                 f"{display_path(path)}, {summed:,} (difference {printed - summed:+,})",
                 1,
@@ -221,7 +222,7 @@ def check_published_total(frame: pd.DataFrame, path: Path) -> None:
 
 
 def check_source_ids(frame: pd.DataFrame, path: Path) -> None:
-    known = set(load("sources")["source_id"])
+    known = set(load("sources", path.parent)["source_id"])
     for row, source_id in enumerate(frame["source_id"], start=1):
         if source_id not in known:
             raise DataError(
@@ -761,38 +762,30 @@ def read_validated(path: Path, dataset_schema: pa.DataFrameSchema) -> pd.DataFra
         raise schema_error(path, errors) from None
 
 
-def load(name: str) -> pd.DataFrame:
-    """Load the named data file, validated; the only way chapters read data."""
+def load(name: str, folder: Path | None = None) -> pd.DataFrame:
+    """Load the named data file from ``folder`` (default: the project's data/), validated;
+    the only way chapters read data."""
     try:
         dataset = DATASETS[name]
     except KeyError:
         raise KeyError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}") from None
-    record_read(dataset.path())
-    frame = read_validated(dataset.path(), dataset.schema)
+    path = dataset.path(folder)
+    frame = read_validated(path, dataset.schema)
     for check in dataset.extra_checks:
-        check(frame, dataset.path())
+        check(frame, path)
     return frame
 
 
-def record_read(path: Path) -> None:
-    """Note a file read by this run (a data file, or a notebook another chapter runs), for the
-    build's dependency tracking."""
-    reads_file = os.environ.get("CMAC_READS_FILE")
-    if reads_file:
-        with open(reads_file, "a", encoding="utf-8") as handle:
-            handle.write(f"{Path(path).resolve()}\n")
-
-
-def load_all() -> dict[str, pd.DataFrame]:
+def load_all(folder: Path | None = None) -> dict[str, pd.DataFrame]:
     """Every registered file, validated, in a folder that holds nothing else: the build runs
     this before any chapter."""
-    check_data_folder()
-    return {name: load(name) for name in DATASETS}
+    check_data_folder(folder)
+    return {name: load(name, folder) for name in DATASETS}
 
 
-def text_figure(key: str) -> float:
+def text_figure(key: str, folder: Path | None = None) -> float:
     """One figure stated in the sources' prose, by its key."""
-    figures = load("text_figures").set_index("key")
+    figures = load("text_figures", folder).set_index("key")
     if key not in figures.index:
         raise KeyError(f"no text figure {key!r} in data/text_figures.csv")
     return float(figures.at[key, "value"])
@@ -845,13 +838,13 @@ def schema_table(name: str) -> pd.DataFrame:
     )
 
 
-def files_table() -> pd.DataFrame:
+def files_table(folder: Path | None = None) -> pd.DataFrame:
     """Every data file with its row count, title and provenance."""
     return pd.DataFrame(
         [
             {
                 "File": f"data/{d.filename}",
-                "Rows": len(load(d.name)),
+                "Rows": len(load(d.name, folder)),
                 "Holds": d.title,
                 "Provenance": d.provenance,
             }

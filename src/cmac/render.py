@@ -448,8 +448,6 @@ def myst_table(
 # Chapters live one folder below the site root.
 SITE_ROOT_FROM_CHAPTER = "../"
 TABLES_FOLDER = "_static/tables"
-# Where show_table writes each table's CSV; start_chapter points it at the build folder.
-tables_dir: Path | None = None
 
 
 def data_href(source: str) -> str:
@@ -473,7 +471,12 @@ def data_links(name: str, sources: Sequence[str]) -> str:
 
 
 def show_table(
-    frame: pd.DataFrame, caption: str, name: str, data: Sequence[str], **options: object
+    frame: pd.DataFrame,
+    caption: str,
+    name: str,
+    data: Sequence[str],
+    tables_dir: Path | None = None,
+    **options: object,
 ) -> None:
     """Display the table as MyST, save it as CSV for download, and link its data files.
 

@@ -31,6 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from cmac.book import cache
 from cmac.book.execute import BuildError, ChapterRun, run_in_folder
@@ -45,7 +46,7 @@ from cmac.book.publish import (
     write_manifest,
 )
 from cmac.book.site import PDF_NAME, check_toc
-from cmac.paths import PROJECT_ROOT, build_dir, data_dir
+from cmac.paths import PROJECT_ROOT
 
 BOOK_SOURCES = [
     "_config.yml",
@@ -73,6 +74,33 @@ class Chapter:
     @property
     def name(self) -> str:
         return self.source.stem
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything a build is told, in one place and passed explicitly: the project, where its
+    outputs go, how many chapters run at once, the parameters set on the command line, and
+    whether to print the PDF. The data folder and every output folder derive from these."""
+
+    root: Path
+    out: Path
+    jobs: int = 1
+    assignments: tuple[str, ...] = ()
+    pdf: bool = False
+    wait: bool = False
+
+    @classmethod
+    def for_project(cls, root: Path, out: Path | None = None, **options: Any) -> BuildContext:
+        root = root.resolve()
+        return cls(root, (out or root / "_build").resolve(), **options)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.out / "cache"
 
 
 def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
@@ -189,14 +217,18 @@ def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
 
 
 class Builder:
-    def __init__(
-        self, root: Path, out: Path, jobs: int, assignments: list[str], pdf: bool = False
-    ) -> None:
-        self.root, self.out, self.jobs, self.pdf = root, out, jobs, pdf
-        self.cache_dir = out / "cache"
-        self.files = check_toc(root)
-        self.chapters = read_chapters(self.files, assignments)
-        self.assignments = assignments
+    def __init__(self, context: BuildContext) -> None:
+        self.context = context
+        self.root, self.out, self.jobs, self.pdf = (
+            context.root,
+            context.out,
+            context.jobs,
+            context.pdf,
+        )
+        self.cache_dir = context.cache_dir
+        self.files = check_toc(self.root)
+        self.assignments = list(context.assignments)
+        self.chapters = read_chapters(self.files, self.assignments)
         self.digests: dict[str, str] = {}
         self.scratch: dict[str, Path] = {}
 
@@ -300,7 +332,9 @@ class Builder:
             parameters["chapter_results"] = {
                 n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
             }
-        return pool.submit(run_in_folder, chapter.source, scratch, parameters)
+        return pool.submit(
+            run_in_folder, chapter.source, scratch, parameters, self.context.data_dir
+        )
 
     def finish(self, chapter: Chapter, result: ChapterRun) -> None:
         scratch = self.scratch.pop(chapter.name)
@@ -356,7 +390,7 @@ class Builder:
         results.to_csv(html / "results.csv", index=False)
         write_package(
             html / PACKAGE_NAME,
-            self.root / "data",
+            self.context.data_dir,
             html / "results.csv",
             sorted((html / "_static" / "tables").glob("*.csv")),
             self.root / "LICENSE.md",
@@ -374,36 +408,29 @@ class Builder:
         return site is not None and site_matches(site, fingerprint, pdf=self.pdf)
 
 
-def validate_data_if_changed(builder: Builder) -> None:
-    """Validate every data file before any chapter runs (skipped when none has changed)."""
-    stamp = builder.out / "cache" / "data.sha256"
-    digest = cache.folder_digest(data_dir())
+def validate_data_if_changed(context: BuildContext) -> None:
+    """Validate every data file before any chapter runs (skipped when nothing in data/ has
+    changed since the last validation)."""
+    stamp = context.cache_dir / "data.sha256"
+    digest = cache.folder_digest(context.data_dir)
     if stamp.exists() and stamp.read_text() == digest:
         return
     from cmac.data import load_all
 
-    load_all()
+    load_all(context.data_dir)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(digest)
 
 
-def build(
-    root: Path = PROJECT_ROOT,
-    out: Path | None = None,
-    jobs: int | None = None,
-    assignments: list[str] | None = None,
-    wait: bool = False,
-    pdf: bool = False,
-) -> Path:
-    out = out or build_dir()
-    os.environ["CMAC_BUILD_DIR"] = str(out)
-    with build_lock(out, wait=wait):
-        for repaired in repair(out):
+def build(context: BuildContext) -> Path:
+    """Run the build the context describes; returns the published index page."""
+    with build_lock(context.out, wait=context.wait):
+        for repaired in repair(context.out):
             print(f"  {repaired}", flush=True)
         print("Checking _toc.yml, parameters and data files ...", flush=True)
-        builder = Builder(root, out, jobs or os.cpu_count() or 1, assignments or [], pdf)
-        validate_data_if_changed(builder)
-        print(f"Chapters (up to {builder.jobs} at once):", flush=True)
+        builder = Builder(context)
+        validate_data_if_changed(context)
+        print(f"Chapters (up to {context.jobs} at once):", flush=True)
         ran, reused = builder.execute()
         print(
             f"Ran {len(ran)}: {', '.join(ran) or 'none'}; reused {len(reused)}: "
@@ -414,7 +441,7 @@ def build(
             print("The published book is already up to date: nothing to rebuild.", flush=True)
         else:
             builder.publish_site()
-    return out / "html" / "index.html"
+    return context.out / "html" / "index.html"
 
 
 NAMED_FAILURES = (BuildError, BuildLocked, OSError, subprocess.TimeoutExpired)
@@ -462,7 +489,9 @@ def stop_on(*_: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="build folder (default _build)")
-    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--root", type=Path, default=PROJECT_ROOT, help="the project to build (default: this one)"
+    )
     parser.add_argument(
         "--jobs", type=positive_int, default=None, help="chapters at once (default: cores)"
     )
@@ -490,7 +519,15 @@ def main(argv: list[str] | None = None) -> int:
             from cmac.book.pdf import check_printing_tools
 
             check_printing_tools()
-        index = build(args.root, args.out, args.jobs, args.assignments, args.wait, args.pdf)
+        context = BuildContext.for_project(
+            args.root,
+            args.out,
+            jobs=args.jobs or os.cpu_count() or 1,
+            assignments=tuple(args.assignments),
+            pdf=args.pdf,
+            wait=args.wait,
+        )
+        index = build(context)
     except KeyboardInterrupt:
         print(
             "\nBUILD INTERRUPTED: nothing was published; the previous book is unchanged.",
@@ -502,7 +539,8 @@ def main(argv: list[str] | None = None) -> int:
             "DataError",
             "ParameterError",
         }
-        message = failure_message(exc) if expected else unexpected(exc, args.out or build_dir())
+        out = args.out or args.root / "_build"
+        message = failure_message(exc) if expected else unexpected(exc, out)
         print(f"\nBUILD FAILED: {message}", file=sys.stderr)
         print("Nothing was published; the previous book, if any, is unchanged.", file=sys.stderr)
         return 1

@@ -15,8 +15,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmac.book.reads import READS_FILE
+
 LOCK_FILES = ["requirements.txt"]  # the book's own packages (Node is only for make audit)
-READS_FILE = "reads.txt"
 STATE_FILE = "fingerprint.json"
 
 
@@ -237,7 +238,7 @@ def save_state(cache_dir: Path, state: Fingerprint) -> None:
 
 
 def recorded_reads(run_dir: Path) -> list[str]:
-    """Data files a run read, as recorded by the loaders."""
+    """Data files a run read, as its kernel noted them (:mod:`cmac.book.reads`)."""
     path = run_dir / READS_FILE
     if not path.exists():
         return []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmac.book.cache import READS_FILE, recorded_reads
+from cmac.book.cache import recorded_reads
+from cmac.book.reads import READS_FILE, kernel_line
 
 INJECTED_TAG = "injected-parameters"
 CELL_TIMEOUT_S = 900  # no cell of the book needs a minute; a hung one stops the build
@@ -33,7 +33,11 @@ def hide_injected_parameters(notebook_path: Path) -> None:
 
 
 def execute_chapter(
-    source: Path, target: Path, parameters: dict[str, object], timeout: int = CELL_TIMEOUT_S
+    source: Path,
+    target: Path,
+    parameters: dict[str, object],
+    timeout: int = CELL_TIMEOUT_S,
+    kernel_arguments: list[str] | None = None,
 ) -> float:
     """Run one notebook with papermill into target; returns seconds taken. A cell that runs
     longer than ``timeout`` seconds stops the run."""
@@ -53,7 +57,7 @@ def execute_chapter(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
-            **KERNEL_OPTIONS,
+            extra_arguments=[*KERNEL_OPTIONS["extra_arguments"], *(kernel_arguments or [])],
         )
     except PapermillExecutionError as exc:
         number, first_line = source_cell(target, exc.cell_index)
@@ -112,14 +116,15 @@ class ChapterRun:
     reads: list[str]
 
 
-def run_in_folder(source: Path, run_dir: Path, parameters: dict[str, object]) -> ChapterRun:
-    """Execute a chapter with its outputs (notebook, results, tables) kept inside ``run_dir``.
-
-    Meant for a worker process: it points this process's build folder at ``run_dir``, so the
-    kernel it starts writes there, and asks the loaders to list the data files they read.
-    """
+def run_in_folder(
+    source: Path, run_dir: Path, parameters: dict[str, object], data_dir: Path
+) -> ChapterRun:
+    """Execute a chapter with its outputs (notebook, results, tables) kept inside ``run_dir``,
+    reading its data from ``data_dir``. Both folders reach the chapter as its ``data_dir`` and
+    ``results_dir`` parameters; its kernel notes which data files it opens (:mod:`reads`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["CMAC_BUILD_DIR"] = str(run_dir)
-    os.environ["CMAC_READS_FILE"] = str(run_dir / READS_FILE)
-    seconds = execute_chapter(source, run_dir / source.name, parameters)
+    reads_file = run_dir / READS_FILE
+    given = {**parameters, "data_dir": str(data_dir), "results_dir": str(run_dir)}
+    watch = [f"--IPKernelApp.exec_lines={kernel_line(str(reads_file), str(data_dir))}"]
+    seconds = execute_chapter(source, run_dir / source.name, given, kernel_arguments=watch)
     return ChapterRun(source.stem, seconds, recorded_reads(run_dir))
