@@ -148,7 +148,7 @@ def test_chapter_5_rerun_by_papermill_matches_the_in_process_grid(
     )
     recorded = {
         row["key"]: row["value"]
-        for row in json.loads((tmp_path / "05-trends-and-breaks.json").read_text())
+        for row in json.loads((tmp_path / "results" / "05-trends-and-breaks.json").read_text())
     }
     grid = sensitivity.summarise(
         analysis.run_models(*tables_1992_2012, ModelParameters(**changes))  # type: ignore[arg-type]

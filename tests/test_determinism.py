@@ -20,6 +20,8 @@ def normalised(notebook_path: Path) -> list[dict]:
     notebook = nbformat.read(notebook_path, as_version=4)
     cells = []
     for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            continue  # holds the run's own folders, by design
         metadata = {k: v for k, v in cell.metadata.items() if k not in {"papermill", "execution"}}
         cells.append(
             {"source": cell.source, "metadata": metadata, "outputs": cell.get("outputs", [])}
