@@ -20,7 +20,7 @@ UV_INSTALL := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet
 LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.7 --generate-hashes \
 	--annotation-style line --quiet
 
-.PHONY: book pdf system book-offline test test-all lint check-book bench kernel clean golden \
+.PHONY: book pdf system book-offline test test-slow test-all lint check-book bench kernel clean golden \
 	audit lock
 
 $(UV):
@@ -72,19 +72,30 @@ book-offline: $(READY) $(SYSTEM_READY)
 	unshare --net bash -c 'ip link set lo up && $(RUN) $(BIN)/python -m cmac.book.build --pdf'
 
 # Cold build, no-change rebuild, one edited chapter, and jupyter-book's own execution.
-bench: $(READY) $(SYSTEM_READY)
+bench: $(DEV_READY)
 	$(RUN) $(BIN)/python -m cmac.book.bench
 
 lint: $(DEV_READY)
 	$(BIN)/ruff check src tests chapters
 
-# The (incremental) build first, so the golden test compares the current results record.
+# The (incremental) build first, so the golden test compares the current results record; then
+# the tests that start no kernel and no Sphinx, on both cores. `make test-all` adds those
+# (marked slow); CI runs it.
+PYTEST := $(RUN) $(BIN)/python -m pytest -n 2 --dist loadfile
 test: lint $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.book.build
-	$(RUN) $(BIN)/python -m pytest
+	$(PYTEST) -m "not slow and not browser"
+
+# The tests that start kernels or Sphinx: builds of small books, the hostile-text build, the
+# stop and lock tests, determinism. `make test-all` is `make test` and these.
+test-slow: lint $(SYSTEM_READY)
+	$(RUN) $(BIN)/python -m cmac.book.build
+	$(PYTEST) -m "slow and not browser"
+
+test-all: test test-slow
 
 # Rewrite the golden snapshot from a fresh build; commit it with the change that moved it.
-golden: $(READY) $(SYSTEM_READY)
+golden: $(READY)
 	$(RUN) $(BIN)/python -m cmac.book.build
 	$(BIN)/python -m cmac.book.golden --update
 

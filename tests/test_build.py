@@ -68,6 +68,7 @@ def test_hide_injected_parameters_tags_only_that_cell(tmp_path: Path) -> None:
     assert cells[1].metadata.tags == ["injected-parameters", "remove-cell"]
 
 
+@pytest.mark.slow
 def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) -> None:
     notebook = new_notebook(
         cells=[
@@ -95,6 +96,7 @@ def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) 
     assert "ZeroDivisionError" in message
 
 
+@pytest.mark.slow
 def test_a_cell_that_runs_too_long_is_named(tmp_path: Path) -> None:
     notebook = new_notebook(
         cells=[
@@ -147,6 +149,7 @@ def test_real_toc_lists_every_chapter(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_missing_glue_key_fails_the_html_build_naming_the_page(tmp_path: Path) -> None:
     stage = tmp_path / "stage"
     (stage / "chapters").mkdir(parents=True)

@@ -14,6 +14,8 @@ from cmac.paths import PROJECT_ROOT
 
 CHAPTERS = ["02-emergency-phase", "05-trends-and-breaks"]
 
+pytestmark = pytest.mark.slow  # kernels
+
 
 def normalised(notebook_path: Path) -> list[dict]:
     """Cells with their outputs, without papermill's timings and run metadata."""

@@ -15,6 +15,8 @@ from cmac.book.build import BuildContext, Builder, main
 from cmac.book.execute import BuildError
 from cmac.paths import PROJECT_ROOT
 
+pytestmark = pytest.mark.slow  # kernels
+
 
 def chapter(path: Path, code: str, needs: list[str] | None = None, x: int = 1) -> None:
     notebook = new_notebook(
