@@ -245,3 +245,54 @@ def test_later_cmac_figures_scale_part_years_and_check_the_trend() -> None:
     check = national.prediction_check(late["year"], late["area_m2"] / 1e6, later)
     assert (check["pi_low"] < check["predicted"]).all()
     assert check["inside"].dtype == bool
+
+
+# --- chapter 8's scenarios ------------------------------------------------------------------------
+
+
+def test_scope_scenarios_run_out_at_their_own_rate() -> None:
+    rates = national.scope_scenarios(load("remaining_contamination"))
+    assert {"mines", "all"} <= set(rates["scope"])
+    for row in rates.itertuples():
+        assert row.finishes == pytest.approx(row.when + row.km2_to / row.rate_km2)
+    mines = national.scope_scenarios(load("remaining_contamination"), mines_rate_km2=50.0)
+    row = mines.set_index("scope").loc["mines"]
+    assert row["rate_km2"] == 50.0 and row["finishes"] == pytest.approx(
+        row["when"] + row["km2_to"] / 50
+    )
+
+
+def test_national_rate_scenarios_apply_each_rate_from_the_start() -> None:
+    rates = national.national_rate_scenarios(load("national_clearance"), 2025.5, 600.0)
+    assert len(rates) > 0
+    assert rates["finishes"].tolist() == pytest.approx(
+        (2025.5 + 600.0 / rates["rate_km2"]).tolist()
+    )
+
+
+def test_a_flat_trend_clears_a_known_area_in_a_known_time() -> None:
+    """10 km² a year with little noise: 95 km² from the start of 2020 run out halfway through
+    2029 (nine full years, then half of the tenth)."""
+    years = np.arange(2000, 2013)
+    area = 10 + np.random.default_rng(1).normal(0, 0.01, len(years))
+    trend = national.trend_scenario(years, area, 2020.0, 95.0, draws=500)
+    assert np.median(trend.finishes) == pytest.approx(2029.5, abs=0.01)
+    assert trend.early <= trend.median <= trend.late
+    assert trend.median == 2029 and trend.late - trend.early <= 1
+    assert trend.paths.shape == (500, 60) and trend.future[0] == 2020
+
+
+def test_cumulative_paths_add_up_each_rate() -> None:
+    years = np.arange(2000, 2013)
+    trend = national.trend_scenario(
+        years, np.full(len(years), 5.0) + 0.001 * years, 2020.0, 50.0, draws=200
+    )
+    scoped = pd.DataFrame({"rate_km2": [4.0, 8.0]}, index=["mines", "all"])
+    lines, (label, low, high) = national.cumulative_paths(scoped, trend, end=2024)
+    mines = lines["Mined area's own rate (4 km²/yr)"]
+    assert mines.index.tolist() == [2020, 2021, 2022, 2023, 2024]
+    assert mines.tolist() == [4.0, 8.0, 12.0, 16.0, 20.0]
+    assert lines["All scopes' own rate (8 km²/yr)"].iloc[-1] == 40.0
+    assert (low <= lines["CMAC's 2000–2012 trend (median)"]).all()
+    assert (lines["CMAC's 2000–2012 trend (median)"] <= high).all()
+    assert "95 %" in label

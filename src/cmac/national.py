@@ -605,3 +605,83 @@ def prediction_check_layout(check: pd.DataFrame) -> pd.DataFrame:
         }
     )
     return render.with_csv(shown, csv)
+
+
+# --- the chapter's scenarios, from the rates above ------------------------------------------------
+
+
+def scope_scenarios(remaining: pd.DataFrame, mines_rate_km2: float = 0.0) -> pd.DataFrame:
+    """For each scope (mined area; all contamination), its latest remaining area, the rate at
+    which its own estimate fell (or ``mines_rate_km2`` for the mined area, when given), and
+    the fractional year it would run out at that rate (column ``finishes``)."""
+    rates = net_decline_rates(remaining_by_scope(remaining))
+    if mines_rate_km2:
+        rates.loc[rates["scope"] == "mines", "rate_km2"] = mines_rate_km2
+    rates["finishes"] = [
+        finish_during(r.when, r.km2_to, r.rate_km2) for r in rates.itertuples()
+    ]
+    return rates
+
+
+def national_rate_scenarios(
+    national: pd.DataFrame, start: float, remaining_km2: float
+) -> pd.DataFrame:
+    """Each recent national yearly rate applied from ``start`` to the remaining area, with
+    the fractional year it would run out (column ``finishes``)."""
+    rates = recent_national_rates(national)
+    rates["finishes"] = [finish_during(start, remaining_km2, r) for r in rates["rate_km2"]]
+    return rates
+
+
+@dataclass(frozen=True)
+class TrendScenario:
+    """CMAC's past linear trend carried forward: simulated yearly areas from ``future[0]``,
+    the year each path clears the remaining area, and the 2.5 %, 50 % and 97.5 % points of
+    those years (calendar years, rounded down)."""
+
+    future: np.ndarray
+    paths: np.ndarray
+    finishes: np.ndarray
+    early: int
+    median: int
+    late: int
+
+
+def trend_scenario(
+    years: np.ndarray,
+    area_km2: np.ndarray,
+    start: float,
+    remaining_km2: float,
+    horizon: int = 60,
+    draws: int = 4000,
+    seed: int = 8,
+) -> TrendScenario:
+    future = np.arange(int(start), int(start) + horizon)
+    paths = simulate_trend_paths(years, area_km2, future, draws, seed)
+    finishes = finish_years(paths, future, remaining_km2)
+    early, median, late = (int(np.floor(v)) for v in np.percentile(finishes, [2.5, 50, 97.5]))
+    return TrendScenario(future, paths, finishes, early, median, late)
+
+
+def cumulative_paths(
+    scoped: pd.DataFrame, trend: TrendScenario, end: int
+) -> tuple[dict[str, pd.Series], tuple[str, pd.Series, pd.Series]]:
+    """The figure's lines: cumulative area from the scenario's start at each scope's own rate
+    and along the trend's median, up to ``end``; and the trend's 95 % prediction band."""
+    cumulative = np.cumsum(trend.paths, axis=1)
+
+    def upto(values: np.ndarray | float) -> pd.Series:
+        return pd.Series(values, index=trend.future).loc[:end]
+
+    mines, every = scoped.at["mines", "rate_km2"], scoped.at["all", "rate_km2"]
+    lines = {
+        f"Mined area's own rate ({mines:.0f} km²/yr)": upto(mines).cumsum(),
+        f"All scopes' own rate ({every:.0f} km²/yr)": upto(every).cumsum(),
+        "CMAC's 2000–2012 trend (median)": upto(np.median(cumulative, axis=0)),
+    }
+    band = (
+        "CMAC trend, 95 % prediction band",
+        upto(np.percentile(cumulative, 2.5, axis=0)),
+        upto(np.percentile(cumulative, 97.5, axis=0)),
+    )
+    return lines, band
