@@ -217,3 +217,44 @@ def test_a_copied_project_checks_its_own_data_not_the_originals(
     _, (ran, reused) = run(copy, copy / "_build")
     assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]
     assert (small_book / "_build/cache/01-a").exists()  # the original's own cache is untouched
+
+
+def edit_markdown(path: Path, text: str) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(2, new_markdown_cell(text))
+    notebook.cells[0].source += "\n\nA new sentence."
+    nbformat.write(notebook, path)
+
+
+def test_a_prose_edit_starts_no_kernel_and_keeps_the_outputs(
+    small_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    run(small_book, out)
+    before = stamps(out, "01-a")
+    edit_markdown(small_book / "chapters" / "01-a.ipynb", "Some *new* prose.")
+    capsys.readouterr()
+    builder, (ran, reused) = run(small_book, out)
+    assert ran == [] and sorted(reused) == ["01-a", "02-b", "03-c"]
+    assert "reused  01-a (prose changed: merged into its cached run)" in capsys.readouterr().out
+    assert stamps(out, "01-a") == before  # no kernel: the same run's numbers
+    merged = nbformat.read(out / "cache" / "01-a" / "01-a.ipynb", as_version=4)
+    sources = [c.source for c in merged.cells]
+    assert "Some *new* prose." in sources and sources[0].endswith("A new sentence.")
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in merged.cells)
+    assert all(c.get("execution_count") for c in merged.cells if c.cell_type == "code")
+    _, (ran, reused) = run(small_book, out)
+    assert ran == []  # and the merge is remembered
+
+
+def test_a_code_edit_reruns_the_chapter_and_those_that_need_it(
+    small_book: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    run(small_book, out)
+    path = small_book / "chapters" / "01-a.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[-1].source += "\nextra = 1\n"
+    nbformat.write(notebook, path)
+    _, (ran, reused) = run(small_book, out)
+    assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]

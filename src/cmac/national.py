@@ -617,9 +617,7 @@ def scope_scenarios(remaining: pd.DataFrame, mines_rate_km2: float = 0.0) -> pd.
     rates = net_decline_rates(remaining_by_scope(remaining))
     if mines_rate_km2:
         rates.loc[rates["scope"] == "mines", "rate_km2"] = mines_rate_km2
-    rates["finishes"] = [
-        finish_during(r.when, r.km2_to, r.rate_km2) for r in rates.itertuples()
-    ]
+    rates["finishes"] = [finish_during(r.when, r.km2_to, r.rate_km2) for r in rates.itertuples()]
     return rates
 
 

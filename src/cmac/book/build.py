@@ -230,6 +230,7 @@ class Builder:
         self.assignments = list(context.assignments)
         self.chapters = read_chapters(self.files, self.assignments)
         self.digests: dict[str, str] = {}
+        self.page_digests: dict[str, str] = {}
         self.scratch: dict[str, Path] = {}
 
     def run_dir(self, chapter: Chapter) -> Path:
@@ -241,14 +242,34 @@ class Builder:
         needed = {n: self.digests[n] for n in chapter.needs}
         return cache.fingerprint(chapter.source, self.root, chapter.parameters, needed, reads)
 
-    def stale_reason(self, chapter: Chapter) -> str | None:
-        """Why the chapter must run, or None when its cached run is still good."""
+    def changes(self, chapter: Chapter) -> list[str] | None:
+        """What changed since the cached run (empty: nothing), or None when there is no
+        usable cached run."""
         previous = cache.load_state(self.run_dir(chapter))
         notebook = self.run_dir(chapter) / chapter.source.name
         if previous is None or not notebook.exists():
+            return None
+        return self.current(chapter).changes_from(previous)
+
+    def stale_reason(self, chapter: Chapter) -> str | None:
+        """Why the chapter must run, or None when its cached run is still good."""
+        changed = self.changes(chapter)
+        if changed is None:
             return "no cached run"
-        changed = self.current(chapter).changes_from(previous)
         return ", ".join(c.removeprefix("file:") for c in changed) + " changed" if changed else None
+
+    def merge_prose(self, chapter: Chapter) -> bool:
+        """When only the chapter's Markdown changed, put it into the cached run (no kernel);
+        returns whether it did."""
+        if self.changes(chapter) != [cache.PROSE]:
+            return False
+        run_dir = self.run_dir(chapter)
+        try:
+            cache.merge_prose(chapter.source, run_dir / chapter.source.name)
+        except ValueError:
+            return False  # the code differs after all: run it
+        cache.save_state(run_dir, self.current(chapter))
+        return True
 
     def execute(self) -> tuple[list[str], list[str]]:
         """Run what is stale, in dependency order, in parallel; returns (ran, reused)."""
@@ -310,12 +331,14 @@ class Builder:
             progressed = False
             for name in list(ready):
                 chapter = chapters[name]
-                reason = self.stale_reason(chapter)
+                merged = self.merge_prose(chapter)
+                reason = None if merged else self.stale_reason(chapter)
                 if reason is None:
                     ready.remove(name)
-                    self.digests[name] = self.current(chapter).digest
+                    self.record_digests(name, self.current(chapter))
                     reused.append(name)
-                    print(f"  reused  {name} (unchanged)", flush=True)
+                    note = "prose changed: merged into its cached run" if merged else "unchanged"
+                    print(f"  reused  {name} ({note})", flush=True)
                     order.done(name)
                     ready.extend(order.get_ready())
                     progressed = True
@@ -344,7 +367,11 @@ class Builder:
         )
         cache.save_state(scratch, state)
         cache.replace_dir(scratch, self.run_dir(chapter))
-        self.digests[chapter.name] = state.digest
+        self.record_digests(chapter.name, state)
+
+    def record_digests(self, name: str, state: cache.Fingerprint) -> None:
+        self.digests[name] = state.results_digest  # what chapters that need it see
+        self.page_digests[name] = state.digest  # what the published page depends on
 
     def publish_site(self) -> None:
         """Stage, build and print the book in scratch folders of this build, then swap it in."""
@@ -397,14 +424,14 @@ class Builder:
             book_info(self.root),
             book_version(self.root, tuple(self.assignments)),
         )
-        write_manifest(html, book_fingerprint(self.root, self.digests), pdf=self.pdf)
+        write_manifest(html, book_fingerprint(self.root, self.page_digests), pdf=self.pdf)
         results.to_csv(self.out / "results.csv", index=False)
         publish(html, self.out / "html")
 
     def site_is_current(self) -> bool:
         """The published files are exactly those a build of the current sources wrote."""
         site = published_site(self.out / "html")
-        fingerprint = book_fingerprint(self.root, self.digests)
+        fingerprint = book_fingerprint(self.root, self.page_digests)
         return site is not None and site_matches(site, fingerprint, pdf=self.pdf)
 
 

@@ -58,6 +58,53 @@ def folder_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def notebook_digests(path: Path) -> tuple[str, str]:
+    """(code, prose): digests of what a notebook runs (its code cells, their tags, its
+    kernel and ``cmac`` metadata) and of its Markdown cells, kept apart so that a prose-only
+    edit needs no kernel."""
+    notebook = read_notebook_json(path)
+    code, prose = [], []
+    for cell in notebook["cells"]:
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code":
+            code.append([text, cell.get("metadata", {}).get("tags", [])])
+        else:
+            prose.append([cell["cell_type"], text, cell.get("metadata", {})])
+    metadata = notebook.get("metadata", {})
+    code.append([metadata.get("kernelspec", {}).get("name"), metadata.get("cmac", {})])
+    return tuple(  # type: ignore[return-value]
+        hashlib.sha256(json.dumps(part, sort_keys=True).encode()).hexdigest()
+        for part in (code, prose)
+    )
+
+
+def merge_prose(source: Path, executed: Path) -> None:
+    """Put the stored notebook's Markdown cells into its executed copy, keeping every code
+    cell's outputs, as jupyter-cache does: the page shows the new prose with no kernel run.
+    The code cells must be the same, in the same order (papermill's injected cell aside)."""
+    import nbformat
+
+    new = nbformat.read(source, as_version=4)
+    old = nbformat.read(executed, as_version=4)
+    injected = [c for c in old.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    ran = iter(c for c in old.cells if c.cell_type == "code" and c not in injected)
+    cells = []
+    for cell in new.cells:
+        if cell.cell_type == "code":
+            match = next(ran, None)
+            if match is None or match.source != cell.source:
+                raise ValueError(f"{source.name}: its code differs from the cached run")
+            cells.append(match)
+            if "parameters" in cell.metadata.get("tags", []):
+                cells.extend(injected)
+        else:
+            cells.append(cell)
+    if next(ran, None) is not None:
+        raise ValueError(f"{source.name}: its code differs from the cached run")
+    old.cells = cells
+    nbformat.write(old, executed)
+
+
 def read_notebook_json(path: Path) -> dict:
     return json.loads(path.read_text())
 
@@ -172,6 +219,10 @@ def settable_value(notebook: Path, name: str, raw: str) -> object:
     return typed_value(name, raw, defaults[name])
 
 
+# The part of a notebook that does not change what its code computes: its Markdown cells.
+PROSE = "prose"
+
+
 @dataclass
 class Fingerprint:
     """The parts of a chapter's fingerprint, so a rerun can say what changed."""
@@ -181,7 +232,15 @@ class Fingerprint:
 
     @property
     def digest(self) -> str:
+        """Everything, prose included: what the published page depends on."""
         return hashlib.sha256(json.dumps(self.parts, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def results_digest(self) -> str:
+        """Everything that can change the chapter's numbers: what chapters that need it
+        depend on. A prose edit leaves it alone."""
+        parts = {k: v for k, v in self.parts.items() if k != PROSE}
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def changes_from(self, old: Fingerprint | None) -> list[str]:
         if old is None:
@@ -196,8 +255,10 @@ def fingerprint(
     needed: dict[str, str],
     reads: list[str],
 ) -> Fingerprint:
+    code, prose = notebook_digests(notebook)
     parts = {
-        "notebook": file_digest(notebook),
+        "code": code,
+        "prose": prose,
         "src": tree_digest(root / "src", "*.py"),
         "requirements": hashlib.sha256(
             "".join(file_digest(root / name) for name in LOCK_FILES).encode()
