@@ -149,8 +149,8 @@ def run(keep: bool) -> list[Phase]:
     build = [str(python), "-m", "cmac.book.build"]
     phases: list[Phase] = []
 
-    def phase(name: str, command: list[str]) -> str:
-        result, log = timed(name, command, env, root)
+    def phase(name: str, command: list[str], cwd: Path = root) -> str:
+        result, log = timed(name, command, env, cwd)
         result.note = notes(log)
         phases.append(result)
         print_phase(result, log)
@@ -160,6 +160,7 @@ def run(keep: bool) -> list[Phase]:
         phase(
             "fresh clone to HTML, install included",
             ["bash", "-c", f"git clone -q {PROJECT_ROOT} {root} && cd {root} && make book"],
+            scratch,
         )
         shutil.rmtree(root / "_build")
         phase("cold execute + build", build)
