@@ -14,9 +14,11 @@ SYSTEM_READY := $(VENV)/.system-ready
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 # uv installs the hashed locks (requirements.txt: the book; requirements-dev.txt: the book,
 # the tests, the browser checks and ruff), both compiled from pyproject.toml by `make lock`.
+# It compiles bytecode as it installs: some machines set PYTHONDONTWRITEBYTECODE, and every
+# kernel would otherwise compile pandas and statsmodels afresh.
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv
-UV_INSTALL := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet
+UV_INSTALL := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet --compile-bytecode
 LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.7 --generate-hashes \
 	--annotation-style line --quiet
 
