@@ -3,9 +3,9 @@
 ``python -m cmac.book.audit`` (``make audit``) serves ``_build/html`` on 127.0.0.1, runs the pinned
 Lighthouse (``node_modules``) with Debian's chromium on each page (mobile, Lighthouse's default),
 writes the JSON reports to ``_build/audit/`` and prints one table. Lighthouse's performance
-score moves from run to run with the machine's load, so each page is run up to three times and
-judged by the majority (the median run, as Lighthouse's own docs advise); the run stops as soon
-as the outcome is settled. It exits 1 when a page is below a threshold and prints, for those
+score moves from run to run with the machine's load, so a page below target on its first run
+is run twice more and judged by the median of the three (Lighthouse's own advice for noisy
+scores). It exits 1 when a page is below a threshold and prints, for those
 pages, the audits that cost the most and the largest resources. Nothing is fetched from
 outside: the book loads only its own files, and a request to another origin is a failure.
 """
@@ -134,10 +134,9 @@ def check(result: PageResult, targets: Thresholds = TARGETS) -> list[str]:
 
 
 def settled(results: list[PageResult], runs: int = RUNS) -> bool:
-    """True once a majority of ``runs`` runs agree on pass or fail, or all runs are done."""
-    majority = runs // 2 + 1
-    passes = sum(not check(result) for result in results)
-    return passes >= majority or len(results) - passes >= majority or len(results) >= runs
+    """True when a page needs no more runs: its first run met every target, or it has had
+    ``runs`` runs (then the median run decides)."""
+    return (len(results) == 1 and not check(results[0])) or len(results) >= runs
 
 
 def median_run(results: list[PageResult]) -> int:
@@ -389,7 +388,8 @@ def audit_once(base_url: str, page: str, output: Path) -> tuple[PageResult, Repo
 
 
 def audit_page(base_url: str, page: str, out: Path, runs: int = RUNS) -> tuple[PageResult, Report]:
-    """Run Lighthouse until the majority verdict is settled; the median run stands for the page.
+    """Run Lighthouse once, or three times if the first run misses a target; the median run
+    stands for the page.
 
     Each run's report is kept as ``<page>.run<N>.json``; the median run's is also ``<page>.json``.
     """
@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, default=build_dir() / "html")
     parser.add_argument("--out", type=Path, default=build_dir() / "audit")
     parser.add_argument(
-        "--runs", type=int, default=RUNS, help="most Lighthouse runs per page (majority verdict)"
+        "--runs", type=int, default=RUNS, help="runs of a page that misses a target (median)"
     )
     parser.add_argument("pages", nargs="*", help="pages relative to the site (default: all)")
     args = parser.parse_args(argv)
