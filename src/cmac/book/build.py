@@ -45,7 +45,7 @@ from cmac.book.publish import (
     site_matches,
     write_manifest,
 )
-from cmac.book.site import PDF_NAME, check_toc
+from cmac.book.toc import check_toc
 from cmac.paths import PROJECT_ROOT
 
 BOOK_SOURCES = [
@@ -385,7 +385,7 @@ class Builder:
         from cmac.book.citation import book_info, book_version
         from cmac.book.datapackage import PACKAGE_NAME, write_package
         from cmac.book.pdf import print_pdf
-        from cmac.book.site import run_jupyter_books, stage_book
+        from cmac.book.site import PDF_NAME, run_jupyter_books, stage_book
         from cmac.book.tidy import tidy_site
         from cmac.results import RecordError, merge_results
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import yaml
 
 from cmac.paths import PROJECT_ROOT
@@ -138,6 +137,8 @@ def book_info(root: Path = PROJECT_ROOT) -> BookInfo:
 def page_title(source: Path) -> str:
     """The first level-1 heading of a notebook or Markdown page."""
     if source.suffix == ".ipynb":
+        import nbformat  # only when staging: a rebuild with nothing changed skips it
+
         notebook = nbformat.read(source, as_version=4)
         text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     else:
@@ -255,6 +256,8 @@ def cite_box(page: PageCitation, downloads: str) -> str:
 def add_cite_box(page: Path, box: str) -> None:
     """Append the box to a staged page (a notebook gets a new Markdown cell at the end)."""
     if page.suffix == ".ipynb":
+        import nbformat
+
         notebook = nbformat.read(page, as_version=4)
         cell = nbformat.v4.new_markdown_cell(box)
         cell["id"] = "cite-this-chapter"
