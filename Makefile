@@ -19,7 +19,7 @@ RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv
 UV_INSTALL := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet --compile-bytecode
-LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.7 --generate-hashes \
+LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.0 --generate-hashes \
 	--annotation-style line --quiet
 
 .PHONY: book pdf system book-offline test test-slow test-all lint check-book bench kernel clean golden \
