@@ -106,8 +106,6 @@ def hostile_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
         "PYTHONPATH": str(root / "src"),  # the copy's own package, as its own venv would have
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     }
-    env.pop("CMAC_DATA_DIR", None)
-    env.pop("CMAC_BUILD_DIR", None)
     done = subprocess.run(
         [sys.executable, "-m", "cmac.book.build", "--jobs", "2"],
         cwd=root,
