@@ -241,3 +241,15 @@ def test_built_pdf_is_a4_with_title_page_and_page_numbers() -> None:
     numbered = [n for n, page in enumerate(text[:pages], 1) if f"Page {n} of {pages}" in page]
     assert numbered == list(range(1, pages + 1))
     assert "Show code cell source" not in "".join(text)
+
+
+def test_a_heading_alone_on_a_contents_line_is_not_its_page() -> None:
+    chapters = chapters_in(SINGLE_PAGE)
+    pages = [
+        "Book title",
+        "Contents\nAbout this book\n3\n1 Context & war 4\n2 Finds per km2 5",
+        "About this book\nIntro.",
+        "1. Context & war\nText.",
+        "2. Finds per km2\nText.",
+    ]
+    assert chapter_pages(pages, chapters)["about-this-book"] == 3

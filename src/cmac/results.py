@@ -191,7 +191,8 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
             rows.append(
                 f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
                 f'<br><span class="what">{cell(entry.description)}</span></td>'
-                f'<td class="num">{cell(shown(entry.value))}</td><td>{cell(entry.unit)}</td></tr>'
+                f'<td class="num"><span class="value">{cell(shown(entry.value))}</span></td>'
+                f"<td>{cell(entry.unit)}</td></tr>"
             )
         sections += [
             f'<section class="results-chapter" id="{cell(anchor(chapter, "chapter"))}">',

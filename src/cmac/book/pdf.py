@@ -168,7 +168,9 @@ def chapter_pages(page_texts: list[str], chapters: list[Chapter]) -> dict[str, i
     own (at the top, or lower down where the chapter follows on from a short ending),
     searched in order so that the contents page, which lists them all, never matches."""
     found: dict[str, int] = {}
-    start = 0
+    # after the contents page, which lists every heading on a line of its own
+    contents = [i for i, text in enumerate(page_texts) if text.lstrip().startswith("Contents")]
+    start = contents[0] + 1 if contents else 0
     for chapter in chapters:
         heading = r"\s+".join(map(re.escape, chapter.heading.split()))
         pattern = re.compile(rf"(?:^|\n)\s*{heading}\s*(?:\n|$)")
