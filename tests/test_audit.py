@@ -13,6 +13,7 @@ from cmac.book.audit import (
     TARGETS,
     PageResult,
     check,
+    cpu_slowdown,
     diagnosis,
     failing_audits,
     format_table,
@@ -324,3 +325,21 @@ def test_median_run_counts_an_unscored_run_as_lowest() -> None:
 def test_lighthouse_runs_under_the_pinned_node() -> None:
     command = lighthouse_command(BASE, Path("out.json"))
     assert command[0].endswith("node") and command[1].endswith("cli/index.js")
+
+
+@pytest.mark.parametrize(
+    ("index", "slowdown"),
+    [(1533, 4.0), (1300, 3.0), (1766, 5.0), (800, 2.0), (950, 2.3), (150, 1.0)],
+)
+def test_cpu_slowdown_follows_lighthouses_calibration(index: float, slowdown: float) -> None:
+    assert cpu_slowdown(index) == pytest.approx(slowdown, abs=0.01)
+
+
+def test_a_host_too_slow_to_emulate_the_phone_is_refused() -> None:
+    with pytest.raises(ValueError, match="too slow"):
+        cpu_slowdown(100)
+
+
+def test_the_slowdown_reaches_lighthouse() -> None:
+    command = lighthouse_command(BASE, Path("out.json"), slowdown=2.3)
+    assert "--throttling.cpuSlowdownMultiplier=2.30" in command

@@ -40,6 +40,7 @@ LIGHTHOUSE = PROJECT_ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 PINNED_NODE = PROJECT_ROOT / "node_modules" / ".bin" / "node"
 MIN_NODE = (22, 19)
 RUNS = 3
+DEFAULT_CPU_SLOWDOWN = 4.0  # Lighthouse's mobile default, set for a host of benchmark index ~1533
 CHROME_PATH = "/usr/bin/chromium"
 CHROME_FLAGS = ["--headless=new", *CHROMIUM_ARGS]  # the same quiet, offline Chromium
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
@@ -152,6 +153,25 @@ def median_run(results: list[PageResult]) -> int:
 
     order = sorted(range(len(results)), key=performance)
     return order[(len(order) - 1) // 2]
+
+
+def cpu_slowdown(benchmark_index: float) -> float:
+    """The CPU slowdown that makes this host emulate the phone Lighthouse's mobile default
+    emulates: Lighthouse's own calibration (docs/throttling.md, "CPU throttling", and its
+    calculator), linear between 150 → 1x, 800 → 2x, 1300 → 3x and 1533 → 4x. A slower host
+    needs less slowdown; without it a 2-core machine is scored as a much older phone."""
+    if benchmark_index >= 1300:
+        return 3 + (benchmark_index - 1300) / 233
+    if benchmark_index >= 800:
+        return 2 + (benchmark_index - 800) / 500
+    if benchmark_index >= 150:
+        return 1 + (benchmark_index - 150) / 650
+    raise ValueError(f"benchmark index {benchmark_index:.0f}: too slow to emulate the phone")
+
+
+def benchmark_index(report: Report) -> float | None:
+    value = report.get("environment", {}).get("benchmarkIndex")
+    return float(value) if value else None
 
 
 def failing_audits(report: Report, category: str, limit: int = 5) -> list[FailedAudit]:
@@ -339,11 +359,14 @@ def node_version(node: str) -> tuple[int, ...]:
     return tuple(int(part) for part in done.stdout.strip().lstrip("v").split(".")[:2])
 
 
-def lighthouse_command(url: str, output: Path, lighthouse: Path = LIGHTHOUSE) -> list[str]:
+def lighthouse_command(
+    url: str, output: Path, lighthouse: Path = LIGHTHOUSE, slowdown: float = DEFAULT_CPU_SLOWDOWN
+) -> list[str]:
     return [
         node_binary(),
         str(lighthouse),
         url,
+        f"--throttling.cpuSlowdownMultiplier={slowdown:.2f}",
         "--output=json",
         f"--output-path={output}",
         f"--only-categories={','.join(CATEGORIES)}",
@@ -353,14 +376,16 @@ def lighthouse_command(url: str, output: Path, lighthouse: Path = LIGHTHOUSE) ->
     ]
 
 
-def run_lighthouse(url: str, output: Path, lighthouse: Path = LIGHTHOUSE) -> str | None:
+def run_lighthouse(
+    url: str, output: Path, lighthouse: Path = LIGHTHOUSE, slowdown: float = DEFAULT_CPU_SLOWDOWN
+) -> str | None:
     """Audit one URL into ``output``; returns why it failed, or None."""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.unlink(missing_ok=True)
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", CHROME_PATH)}
     try:
         done = subprocess.run(
-            lighthouse_command(url, output, lighthouse),
+            lighthouse_command(url, output, lighthouse, slowdown),
             env=env,
             capture_output=True,
             text=True,
@@ -374,8 +399,10 @@ def run_lighthouse(url: str, output: Path, lighthouse: Path = LIGHTHOUSE) -> str
     return None
 
 
-def audit_once(base_url: str, page: str, output: Path) -> tuple[PageResult, Report]:
-    failure = run_lighthouse(base_url + page, output)
+def audit_once(
+    base_url: str, page: str, output: Path, slowdown: float = DEFAULT_CPU_SLOWDOWN
+) -> tuple[PageResult, Report]:
+    failure = run_lighthouse(base_url + page, output, slowdown=slowdown)
     if failure:
         return PageResult(page, dict.fromkeys(CATEGORIES), 0, failure), {}
     report: Report = json.loads(output.read_text())
@@ -387,7 +414,9 @@ def audit_once(base_url: str, page: str, output: Path) -> tuple[PageResult, Repo
     return result, report
 
 
-def audit_page(base_url: str, page: str, out: Path, runs: int = RUNS) -> tuple[PageResult, Report]:
+def audit_page(
+    base_url: str, page: str, out: Path, runs: int = RUNS, slowdown: float = DEFAULT_CPU_SLOWDOWN
+) -> tuple[PageResult, Report]:
     """Run Lighthouse once, or three times if the first run misses a target; the median run
     stands for the page.
 
@@ -397,11 +426,25 @@ def audit_page(base_url: str, page: str, out: Path, runs: int = RUNS) -> tuple[P
     output = report_path(out, page)
     while not audited or not settled([result for result, _ in audited], runs):
         run_output = output.with_suffix(f".run{len(audited) + 1}.json")
-        audited.append(audit_once(base_url, page, run_output))
+        audited.append(audit_once(base_url, page, run_output, slowdown))
     chosen, report = audited[median_run([result for result, _ in audited])]
     if report:
         output.write_text(json.dumps(report))
     return dataclasses.replace(chosen, runs=len(audited)), report
+
+
+def calibrate(base_url: str, page: str, out: Path) -> float:
+    """The CPU slowdown for this host, from the benchmark index of one default run (the
+    median of three, as the index moves with load too)."""
+    indexes = []
+    for n in range(3):
+        result, report = audit_once(base_url, page, out / f"calibration-{n}.json")
+        index = benchmark_index(report)
+        if index:
+            indexes.append(index)
+    if not indexes:
+        return DEFAULT_CPU_SLOWDOWN
+    return cpu_slowdown(sorted(indexes)[len(indexes) // 2])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,6 +453,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=build_dir() / "audit")
     parser.add_argument(
         "--runs", type=int, default=RUNS, help="runs of a page that misses a target (median)"
+    )
+    parser.add_argument(
+        "--cpu-slowdown",
+        type=float,
+        default=None,
+        help="Lighthouse's CPU slowdown (default: calibrated to this host's benchmark index)",
     )
     parser.add_argument("pages", nargs="*", help="pages relative to the site (default: all)")
     args = parser.parse_args(argv)
@@ -436,11 +485,14 @@ def main(argv: list[str] | None = None) -> int:
 
     audited: list[tuple[PageResult, Report]] = []
     with serve(args.site) as base_url:
+        slowdown = args.cpu_slowdown or calibrate(base_url, pages[0], args.out)
+        print(f"CPU slowdown {slowdown:.2f}x", file=sys.stderr, flush=True)
         for page in pages:
             print(f"lighthouse {page} ...", file=sys.stderr, flush=True)
-            audited.append(audit_page(base_url, page, args.out, args.runs))
+            audited.append(audit_page(base_url, page, args.out, args.runs, slowdown))
 
     results = [result for result, _ in audited]
+    print(f"CPU slowdown {slowdown:.2f}x (Lighthouse's calibration for this host)")
     print(format_table(results))
     failing = [(result, report) for result, report in audited if check(result)]
     if failing:
