@@ -68,21 +68,19 @@ def test_hide_injected_parameters_tags_only_that_cell(tmp_path: Path) -> None:
     assert cells[1].metadata.tags == ["injected-parameters", "remove-cell"]
 
 
+def two_cell_notebook(path: Path, parameters: str, code: str) -> Path:
+    """A notebook with a parameters cell and one code cell, for the python3 kernel."""
+    notebook = new_notebook(
+        cells=[new_code_cell(parameters, metadata={"tags": ["parameters"]}), new_code_cell(code)]
+    )
+    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
+    nbformat.write(notebook, path)
+    return path
+
+
 @pytest.mark.slow
 def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) -> None:
-    notebook = new_notebook(
-        cells=[
-            new_code_cell("divisor = 1", metadata={"tags": ["parameters"]}),
-            new_code_cell("result = 10 / divisor"),
-        ]
-    )
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "language": "python",
-        "display_name": "Python 3",
-    }
-    source = tmp_path / "07-demo.ipynb"
-    nbformat.write(notebook, source)
+    source = two_cell_notebook(tmp_path / "07-demo.ipynb", "divisor = 1", "result = 10 / divisor")
     execute_chapter(source, tmp_path / "out" / "ok.ipynb", {"divisor": 2})
     executed = nbformat.read(tmp_path / "out" / "ok.ipynb", as_version=4)
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
@@ -98,15 +96,7 @@ def test_execute_chapter_runs_parameters_and_names_failing_cell(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_a_cell_that_runs_too_long_is_named(tmp_path: Path) -> None:
-    notebook = new_notebook(
-        cells=[
-            new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-            new_code_cell("import time\ntime.sleep(60)"),
-        ]
-    )
-    notebook.metadata["kernelspec"] = {"name": "python3", "language": "python"}
-    source = tmp_path / "09-slow.ipynb"
-    nbformat.write(notebook, source)
+    source = two_cell_notebook(tmp_path / "09-slow.ipynb", "x = 1", "import time\ntime.sleep(60)")
     with pytest.raises(BuildError) as caught:
         execute_chapter(source, tmp_path / "out" / "slow.ipynb", {}, timeout=2)
     assert str(caught.value) == (
