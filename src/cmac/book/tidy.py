@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from cmac.book.purge import purge_css, vocabulary
+
 FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
 SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
 KEEP_BLOCKING = ("documentation_options.js",)  # inline scripts read DOCUMENTATION_OPTIONS
@@ -193,18 +195,22 @@ def tidy_site(site: Path, title: str = "") -> None:
     redirects = {p: m.group(1) for p, t in texts.items() if (m := REDIRECT.match(t))}
     # a front door that redirects to a page beside it is served as a copy of that page
     doors = {p.parent / to: p for p, to in redirects.items() if p.parent / to in texts}
+    tidied = {}
     for path, text in texts.items():
         if path in redirects:
             if path not in doors.values():
                 path.write_text(front_door(redirects[path], title), encoding="utf-8")
             continue
         tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
-        tidy = bundle_styles(tidy, path.parent, site / "_static", bundles)
         home = "../" * len(path.relative_to(site).parent.parts) + "intro.html"
-        tidy = add_title_bar(tidy, title, home)
+        tidied[path] = add_title_bar(tidy, title, home)
+    scripts = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.js"))]
+    words = vocabulary([*tidied.values(), *scripts])
+    for path, tidy in tidied.items():
+        tidy = bundle_styles(tidy, path.parent, site / "_static", bundles, words)
         if path in doors:
             doors[path].write_text(tidy, encoding="utf-8")
-        if tidy != text:
+        if tidy != texts[path]:
             path.write_text(tidy, encoding="utf-8")
 
 
@@ -294,9 +300,14 @@ def point_icon_font_at(css: str, subset_file: str) -> str:
 
 
 def bundle_styles(
-    page: str, page_dir: Path, static: Path, bundles: dict[tuple[str, ...], str]
+    page: str,
+    page_dir: Path,
+    static: Path,
+    bundles: dict[tuple[str, ...], str],
+    words: frozenset[str] | None = None,
 ) -> str:
-    """One <link> to one bundled style sheet, in the original order, instead of many."""
+    """One <link> to one bundled style sheet, in the original order, instead of many; without
+    the rules that need a class or id missing from words (the site's vocabulary), if given."""
     head_end = page.find("</head>")
     links = STYLESHEET.findall(page[:head_end]) if head_end > 0 else []
     files = []
@@ -310,6 +321,8 @@ def bundle_styles(
     key = tuple(str(f) for f in files)
     if key not in bundles:
         css = "\n".join(rebased_css(f, static) for f in files)
+        if words is not None:
+            css = purge_css(css, words)
         subset_file = icon_font_subset(static, css)
         if subset_file:
             css = point_icon_font_at(css, subset_file)
