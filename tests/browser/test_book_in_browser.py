@@ -89,6 +89,41 @@ def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path
         page.close()
 
 
+def test_phone_buttons_open_the_contents_and_the_page_outline(browser, base_url: str) -> None:
+    page, record = visit(browser, base_url + "chapters/05-trends-and-breaks.html", base_url)
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        header = page.locator(".bd-header-article")
+        # the book title sits on the button row, and nothing in that row is cut off at the top
+        title = page.locator(".header-book-title a").bounding_box()
+        menu = header.locator(".primary-toggle").bounding_box()
+        assert menu["y"] >= 0 and abs(title["y"] - menu["y"]) < menu["height"]
+        header.locator(".primary-toggle").click()
+        dialog = page.locator("#pst-primary-sidebar-modal")
+        dialog.locator("a", has_text="Sensitivity of the models").wait_for(timeout=5_000)
+        assert dialog.evaluate("d => d.open")
+        page.keyboard.press("Escape")
+        header.locator(".secondary-toggle").click()
+        outline = page.locator("#pst-secondary-sidebar-modal")
+        outline.locator("a", has_text="Models fixed in advance").wait_for(timeout=5_000)
+        assert record.page_errors == []
+    finally:
+        page.close()
+
+
+def test_desktop_button_folds_the_contents_away(browser, base_url: str) -> None:
+    page, record = visit(browser, base_url + "chapters/05-trends-and-breaks.html", base_url)
+    try:
+        sidebar = page.locator("#pst-primary-sidebar")
+        assert sidebar.is_visible()
+        page.locator(".bd-header-article .primary-toggle").click()
+        sidebar.wait_for(state="hidden", timeout=5_000)
+        assert not page.locator("#pst-primary-sidebar-modal").evaluate("d => d.open")
+        assert record.page_errors == []
+    finally:
+        page.close()
+
+
 def test_search_finds_brush_cutters_offline(browser, base_url: str) -> None:
     page, record = visit(browser, base_url + "search.html?q=brush+cutter", base_url)
     try:

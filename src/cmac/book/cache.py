@@ -1,9 +1,10 @@
 """Content fingerprints that decide whether a chapter must run again.
 
 A chapter's fingerprint covers everything that can change its output: the notebook, the data
-files it read last time, the ``src/`` package, the pinned requirements, its parameters, and
-the fingerprints of the chapters it needs. Timestamps play no part. Only light modules are
-imported here, so a rebuild with nothing changed stays fast.
+files it read last time, the study code under ``src/`` (and the machinery its kernel runs),
+the pinned requirements, its parameters, and the fingerprints of the chapters it needs.
+Timestamps play no part. Only light modules are imported here, so a rebuild with nothing
+changed stays fast.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import ast
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,10 +33,22 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def tree_digest(root: Path, pattern: str) -> str:
+# The machinery's modules that run inside, or start, a chapter's kernel. The rest of
+# src/cmac/book/ (Sphinx, tidying, publishing, the audit) cannot change a chapter's outputs, so
+# an edit there does not rerun the chapters.
+KERNEL_MACHINERY = ("__init__.py", "reads.py", "execute.py")
+
+
+def kernel_code(path: Path, src: Path) -> bool:
+    """Whether a module under src/ can change what a chapter's kernel computes."""
+    parts = path.relative_to(src).parts
+    return parts[:2] != ("cmac", "book") or parts[2:] in [(name,) for name in KERNEL_MACHINERY]
+
+
+def tree_digest(root: Path, pattern: str, keep: Callable[[Path], bool] = lambda _: True) -> str:
     digest = hashlib.sha256()
     for path in sorted(root.rglob(pattern)):
-        if "__pycache__" in path.parts:
+        if "__pycache__" in path.parts or not keep(path):
             continue
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(file_digest(path).encode())
@@ -259,7 +273,7 @@ def fingerprint(
     parts = {
         "code": code,
         "prose": prose,
-        "src": tree_digest(root / "src", "*.py"),
+        "src": tree_digest(root / "src", "*.py", lambda path: kernel_code(path, root / "src")),
         "requirements": hashlib.sha256(
             "".join(file_digest(root / name) for name in LOCK_FILES).encode()
         ).hexdigest(),

@@ -110,6 +110,15 @@ def page_description(page: str) -> str:
     return text
 
 
+# pydata-sphinx-theme 0.17 puts sidebar buttons in its top bar, which the book theme hides, and
+# both themes bind only the first ".primary-toggle" (and ".secondary-toggle") of a page: the
+# buttons a phone shows did nothing (pydata-sphinx-theme issue 2451). Without the hidden ones,
+# the visible buttons are the first.
+NAVBAR_TOGGLE = re.compile(
+    r'\s*<button class="pst-navbar-icon sidebar-toggle (?:primary|secondary)-toggle"[^>]*>'
+    r".*?</button>",
+    re.S,
+)
 HEADER_START = '<div class="header-article-items__start">'
 
 
@@ -156,6 +165,7 @@ def tidy_page(page: str, is_search_page: bool = False) -> str:
         head += f'<meta name="description" content="{html.escape(description)}" />\n'
     body = body.replace('role="list" class="citation-list"', 'class="citation-list"')
     body = body.replace(' role="doc-biblioentry"', "")
+    body = NAVBAR_TOGGLE.sub("", body)
     return head + body
 
 

@@ -1,0 +1,47 @@
+"""Chapter fingerprints: which edits rerun a chapter and which do not."""
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cmac.book import cache
+
+
+def project(root: Path) -> Path:
+    for name in [
+        "cmac/models.py",
+        "cmac/book/__init__.py",
+        "cmac/book/reads.py",
+        "cmac/book/execute.py",
+        "cmac/book/tidy.py",
+        "cmac/book/audit.py",
+    ]:
+        (root / "src" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "src" / name).write_text("x = 1\n")
+    (root / "requirements.txt").write_text("pandas==3.1.0\n")
+    notebook = root / "chapters" / "01-a.ipynb"
+    notebook.parent.mkdir()
+    nbformat.write(new_notebook(cells=[new_code_cell("1 + 1")]), notebook)
+    return notebook
+
+
+def src_part(notebook: Path, root: Path) -> str:
+    return cache.fingerprint(notebook, root, {}, {}, []).parts["src"]
+
+
+def test_study_code_and_the_kernel_machinery_rerun_chapters(tmp_path: Path) -> None:
+    notebook = project(tmp_path)
+    for name in ["cmac/models.py", "cmac/book/reads.py", "cmac/book/execute.py"]:
+        before = src_part(notebook, tmp_path)
+        (tmp_path / "src" / name).write_text("x = 2\n")
+        assert src_part(notebook, tmp_path) != before, name
+
+
+def test_site_machinery_does_not_rerun_chapters(tmp_path: Path) -> None:
+    notebook = project(tmp_path)
+    before = src_part(notebook, tmp_path)
+    for name in ["cmac/book/tidy.py", "cmac/book/audit.py"]:
+        (tmp_path / "src" / name).write_text("x = 2\n")
+    (tmp_path / "src" / "cmac" / "book" / "purge.py").write_text("new = True\n")
+    assert src_part(notebook, tmp_path) == before
