@@ -12,7 +12,7 @@ def project(root: Path) -> Path:
     for name in [
         "cmac/models.py",
         "cmac/book/__init__.py",
-        "cmac/book/reads.py",
+        "cmac/book/kernel.py",
         "cmac/book/execute.py",
         "cmac/book/tidy.py",
         "cmac/book/audit.py",
@@ -32,7 +32,7 @@ def src_part(notebook: Path, root: Path) -> str:
 
 def test_study_code_and_the_kernel_machinery_rerun_chapters(tmp_path: Path) -> None:
     notebook = project(tmp_path)
-    for name in ["cmac/models.py", "cmac/book/reads.py", "cmac/book/execute.py"]:
+    for name in ["cmac/models.py", "cmac/book/kernel.py", "cmac/book/execute.py"]:
         before = src_part(notebook, tmp_path)
         (tmp_path / "src" / name).write_text("x = 2\n")
         assert src_part(notebook, tmp_path) != before, name

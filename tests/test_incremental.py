@@ -258,3 +258,49 @@ def test_a_code_edit_reruns_the_chapter_and_those_that_need_it(
     nbformat.write(notebook, path)
     _, (ran, reused) = run(small_book, out)
     assert sorted(ran) == ["01-a", "03-c"] and reused == ["02-b"]
+
+
+LEAKY = (
+    "import os, warnings, pathlib, matplotlib\n"
+    "from cmac.data import load\n"
+    "load('uxo_lao_workshops', pathlib.Path(data_dir))\n"
+    "leak = 1\n"
+    "matplotlib.rcParams['lines.linewidth'] = 9\n"
+    "warnings.simplefilter('ignore')\n"
+    "os.chdir('/')\n"
+)
+INSPECT = (
+    "import json, os, pathlib, warnings, matplotlib\n"
+    "out = pathlib.Path(results_dir, 'results')\n"
+    "out.mkdir(parents=True, exist_ok=True)\n"
+    "seen = {'leak': 'leak' in globals(), 'width': matplotlib.rcParams['lines.linewidth'],\n"
+    "        'cwd': os.getcwd(), 'filters': repr(warnings.filters), 'pid': os.getpid()}\n"
+    "rows = [{'key': k, 'value': v, 'chapter': '{name}'} for k, v in seen.items()]\n"
+)
+
+
+def test_chapters_sharing_a_kernel_see_nothing_of_each_other(
+    small_book: Path, tmp_path: Path
+) -> None:
+    """One worker runs every chapter in one kernel: the second must start as a fresh kernel
+    would (names, matplotlib settings, warning filters, folder), and note only its own reads."""
+    chapters = small_book / "chapters"
+    chapter(chapters / "01-a.ipynb", INSPECT.replace("{name}", "01-a") + LEAKY + STAMP_TAIL)
+    chapter(chapters / "02-b.ipynb", INSPECT.replace("{name}", "02-b") + STAMP_TAIL)
+    out = tmp_path / "out"
+    _, (ran, _) = run(small_book, out, jobs=1)
+    assert ran[:2] == ["01-a", "02-b"]
+    first, second = stamps(out, "01-a"), stamps(out, "02-b")
+    assert first["pid"] == second["pid"]  # the same kernel ran both
+    assert second == {**first, "cwd": str(chapters.resolve())}
+    assert first["cwd"] == str(chapters.resolve()) and not second["leak"]
+    reads = (
+        (out / "cache" / "02-b" / "reads.txt").read_text()
+        if (out / "cache" / "02-b" / "reads.txt").exists()
+        else ""
+    )
+    assert "uxo_lao_workshops" not in reads
+    assert "uxo_lao_workshops" in (out / "cache" / "01-a" / "reads.txt").read_text()
+
+
+STAMP_TAIL = "(out / f'{rows[0][\"chapter\"]}.json').write_text(json.dumps(rows))\n"

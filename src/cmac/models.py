@@ -592,13 +592,23 @@ def fit_density(
 
 
 def fit_negbin(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -> Any:
-    """NB2 by maximum likelihood: BFGS to get close, then Newton steps from there, whose
-    convergence test (on the score) is the one to trust. If Newton fails, the BFGS fit is
-    returned; callers check ``mle_retvals['converged']`` where it matters."""
+    """NB2 by maximum likelihood, by Newton steps, whose convergence test (on the score) is
+    the one to trust. Newton starts from statsmodels' own start (a Poisson fit); where that
+    does not converge, BFGS gets close first and Newton polishes. If Newton still fails, the
+    BFGS fit is returned; callers check ``mle_retvals['converged']`` where it matters.
+
+    The first path alone converges in about nine fits in ten of the bootstrap's, to within
+    1e-8 of the log-likelihood of the second (tests/test_models.py), in half the time."""
     model = sm.NegativeBinomial(np.asarray(counts, dtype=float), design, exposure=area_km2)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            direct = model.fit(disp=False, method="newton", maxiter=100)
+        except (np.linalg.LinAlgError, ValueError):
+            direct = None
+        if direct is not None and direct.mle_retvals["converged"] and np.isfinite(direct.llf):
+            return direct
         rough = model.fit(disp=False, maxiter=2000, method="bfgs")
         polished = model.fit(
             disp=False, start_params=rough.params.to_numpy(), method="newton", maxiter=100

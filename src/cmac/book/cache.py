@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmac.book.reads import READS_FILE
+from cmac.book.kernel import READS_FILE
 
 LOCK_FILES = ["requirements.txt"]  # the book's own packages (Node is only for make audit)
 STATE_FILE = "fingerprint.json"
@@ -36,7 +36,7 @@ def file_digest(path: Path) -> str:
 # The machinery's modules that run inside, or start, a chapter's kernel. The rest of
 # src/cmac/book/ (Sphinx, tidying, publishing, the audit) cannot change a chapter's outputs, so
 # an edit there does not rerun the chapters.
-KERNEL_MACHINERY = ("__init__.py", "reads.py", "execute.py")
+KERNEL_MACHINERY = ("__init__.py", "kernel.py", "execute.py")
 
 
 def kernel_code(path: Path, src: Path) -> bool:
@@ -313,7 +313,7 @@ def save_state(cache_dir: Path, state: Fingerprint) -> None:
 
 
 def recorded_reads(run_dir: Path) -> list[str]:
-    """Data files a run read, as its kernel noted them (:mod:`cmac.book.reads`)."""
+    """Data files a run read, as its kernel noted them (:mod:`cmac.book.kernel`)."""
     path = run_dir / READS_FILE
     if not path.exists():
         return []

@@ -1,4 +1,8 @@
-"""Run one chapter with papermill, in its own folder, recording the data files it reads."""
+"""Run one chapter with papermill, in its own folder, recording the data files it reads.
+
+Each build worker keeps one kernel for all the chapters it runs (see :mod:`cmac.book.kernel`
+for what is reset between them); a kernel that died or overran is replaced by a new one.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmac.book.cache import recorded_reads
-from cmac.book.reads import READS_FILE, kernel_line
+from cmac.book.kernel import READS_FILE, setup_line
 
 INJECTED_TAG = "injected-parameters"
 CELL_TIMEOUT_S = 900  # no cell of the book needs a minute; a hung one stops the build
 # The kernel's own log (TCP on loopback is unencrypted; an interrupt at shutdown) is noise in
 # a build; errors in a chapter's cells still reach its outputs and stop the build.
 KERNEL_OPTIONS = {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}
+KERNEL_START_TIMEOUT_S = 120
 
 
 class BuildError(RuntimeError):
@@ -37,10 +42,11 @@ def execute_chapter(
     target: Path,
     parameters: dict[str, object],
     timeout: int = CELL_TIMEOUT_S,
-    kernel_arguments: list[str] | None = None,
+    kernel: object | None = None,
 ) -> float:
     """Run one notebook with papermill into target; returns seconds taken. A cell that runs
-    longer than ``timeout`` seconds stops the run."""
+    longer than ``timeout`` seconds stops the run. ``kernel``: a started kernel manager to
+    run it in (default: a new kernel of its own)."""
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -57,7 +63,7 @@ def execute_chapter(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
-            extra_arguments=[*KERNEL_OPTIONS["extra_arguments"], *(kernel_arguments or [])],
+            **({"km": kernel} if kernel is not None else KERNEL_OPTIONS),
         )
     except PapermillExecutionError as exc:
         number, first_line = source_cell(target, exc.cell_index)
@@ -70,9 +76,72 @@ def execute_chapter(
             DeadKernelError: "the kernel died",
             CellTimeoutError: f"a cell ran longer than {timeout} s:",
         }.get(type(exc), f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        raise BuildError(f"chapter {source.stem}: {what} {running_cell(target)}") from None
+        raise KernelLost(f"chapter {source.stem}: {what} {running_cell(target)}") from None
     hide_injected_parameters(target)
     return time.perf_counter() - started
+
+
+class KernelLost(BuildError):
+    """The kernel died or overran: it cannot run another chapter."""
+
+
+class WorkerKernel:
+    """The one kernel of this process (a build worker), started when first needed and shut
+    down when the process ends."""
+
+    manager: object | None = None
+
+    @classmethod
+    def get(cls) -> object:
+        if cls.manager is None or not cls.manager.is_alive():
+            from multiprocessing.util import Finalize
+
+            from jupyter_client.manager import KernelManager
+
+            cls.discard()
+            manager = KernelManager(kernel_name="python3")
+            manager.start_kernel(**KERNEL_OPTIONS)
+            cls.manager = manager
+            Finalize(None, cls.discard, exitpriority=100)  # when the worker exits
+        return cls.manager
+
+    @classmethod
+    def discard(cls) -> None:
+        manager, cls.manager = cls.manager, None
+        if manager is not None:
+            try:
+                manager.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - it is going away either way
+                pass
+
+    @classmethod
+    def prepare(cls, chapter: str, code: str) -> object:
+        """The worker's kernel, cleared for the next chapter by running ``code``."""
+        manager = cls.get()
+        client = manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S)
+            reply = client.execute_interactive(
+                code, timeout=KERNEL_START_TIMEOUT_S, store_history=False, output_hook=_quiet
+            )
+        except (RuntimeError, TimeoutError) as exc:
+            cls.discard()
+            raise BuildError(f"chapter {chapter}: its kernel did not start: {exc}") from None
+        finally:
+            client.stop_channels()
+        if reply["content"]["status"] != "ok":
+            cls.discard()
+            content = reply["content"]
+            raise BuildError(
+                f"chapter {chapter}: its kernel could not be prepared: "
+                f"{content.get('ename')}: {content.get('evalue')}"
+            )
+        return manager
+
+
+def _quiet(message: dict) -> None:
+    """The preparation prints nothing a reader needs."""
 
 
 def source_cell(executed: Path, index: int) -> tuple[int, str]:
@@ -120,11 +189,17 @@ def run_in_folder(
     source: Path, run_dir: Path, parameters: dict[str, object], data_dir: Path
 ) -> ChapterRun:
     """Execute a chapter with its outputs (notebook, results, tables) kept inside ``run_dir``,
-    reading its data from ``data_dir``. Both folders reach the chapter as its ``data_dir`` and
-    ``results_dir`` parameters; its kernel notes which data files it opens (:mod:`reads`)."""
+    reading its data from ``data_dir``, in this worker's kernel. Both folders reach the
+    chapter as its ``data_dir`` and ``results_dir`` parameters; its kernel notes which data
+    files it opens (:mod:`cmac.book.kernel`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     reads_file = run_dir / READS_FILE
     given = {**parameters, "data_dir": str(data_dir), "results_dir": str(run_dir)}
-    watch = [f"--IPKernelApp.exec_lines={kernel_line(str(reads_file), str(data_dir))}"]
-    seconds = execute_chapter(source, run_dir / source.name, given, kernel_arguments=watch)
+    setup = setup_line(str(source.parent.resolve()), str(reads_file), str(data_dir))
+    kernel = WorkerKernel.prepare(source.stem, setup)
+    try:
+        seconds = execute_chapter(source, run_dir / source.name, given, kernel=kernel)
+    except KernelLost:
+        WorkerKernel.discard()
+        raise
     return ChapterRun(source.stem, seconds, recorded_reads(run_dir))
