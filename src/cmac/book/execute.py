@@ -87,38 +87,46 @@ class KernelLost(BuildError):
 
 class WorkerKernel:
     """The one kernel of this process (a build worker), started when first needed and shut
-    down when the process ends."""
+    down when the process ends. It is an asynchronous manager, as nbclient's own: with a
+    blocking one, nbclient waits on the output channel and never notices a dead kernel."""
 
     manager: object | None = None
 
     @classmethod
     def get(cls) -> object:
-        if cls.manager is None or not cls.manager.is_alive():
+        from jupyter_core.utils import run_sync
+
+        if cls.manager is None or not run_sync(cls.manager.is_alive)():
             from multiprocessing.util import Finalize
 
-            from jupyter_client.manager import KernelManager
+            from jupyter_client.manager import AsyncKernelManager
 
             cls.discard()
-            manager = KernelManager(kernel_name="python3")
-            manager.start_kernel(**KERNEL_OPTIONS)
+            manager = AsyncKernelManager(kernel_name="python3")
+            run_sync(manager.start_kernel)(**KERNEL_OPTIONS)
             cls.manager = manager
             Finalize(None, cls.discard, exitpriority=100)  # when the worker exits
         return cls.manager
 
     @classmethod
     def discard(cls) -> None:
+        from jupyter_core.utils import run_sync
+
         manager, cls.manager = cls.manager, None
         if manager is not None:
             try:
-                manager.shutdown_kernel(now=True)
+                run_sync(manager.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - it is going away either way
                 pass
 
     @classmethod
     def prepare(cls, chapter: str, code: str) -> object:
         """The worker's kernel, cleared for the next chapter by running ``code``."""
+        from jupyter_client.blocking import BlockingKernelClient
+
         manager = cls.get()
-        client = manager.client()
+        client = BlockingKernelClient()
+        client.load_connection_info(manager.get_connection_info())
         client.start_channels()
         try:
             client.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S)
