@@ -232,6 +232,7 @@ class Builder:
         self.digests: dict[str, str] = {}
         self.page_digests: dict[str, str] = {}
         self.scratch: dict[str, Path] = {}
+        self.shared_parts = cache.shared_parts(self.root)
 
     def run_dir(self, chapter: Chapter) -> Path:
         return self.cache_dir / chapter.name
@@ -240,7 +241,9 @@ class Builder:
         previous = cache.load_state(self.run_dir(chapter))
         reads = previous.reads if previous else []
         needed = {n: self.digests[n] for n in chapter.needs}
-        return cache.fingerprint(chapter.source, self.root, chapter.parameters, needed, reads)
+        return cache.fingerprint(
+            chapter.source, self.root, chapter.parameters, needed, reads, self.shared_parts
+        )
 
     def changes(self, chapter: Chapter) -> list[str] | None:
         """What changed since the cached run (empty: nothing), or None when there is no
@@ -363,7 +366,7 @@ class Builder:
         scratch = self.scratch.pop(chapter.name)
         needed = {n: self.digests[n] for n in chapter.needs}
         state = cache.fingerprint(
-            chapter.source, self.root, chapter.parameters, needed, result.reads
+            chapter.source, self.root, chapter.parameters, needed, result.reads, self.shared_parts
         )
         cache.save_state(scratch, state)
         cache.replace_dir(scratch, self.run_dir(chapter))

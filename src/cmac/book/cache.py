@@ -262,21 +262,30 @@ class Fingerprint:
         return [name for name in self.parts if old.parts.get(name) != self.parts[name]]
 
 
+def shared_parts(root: Path) -> dict[str, str]:
+    """The parts every chapter's fingerprint shares: the code and the pinned requirements
+    (computed once per build, not once per chapter)."""
+    return {
+        "src": tree_digest(root / "src", "*.py", lambda path: kernel_code(path, root / "src")),
+        "requirements": hashlib.sha256(
+            "".join(file_digest(root / name) for name in LOCK_FILES).encode()
+        ).hexdigest(),
+    }
+
+
 def fingerprint(
     notebook: Path,
     root: Path,
     parameters: dict[str, object],
     needed: dict[str, str],
     reads: list[str],
+    shared: dict[str, str] | None = None,
 ) -> Fingerprint:
     code, prose = notebook_digests(notebook)
     parts = {
         "code": code,
         "prose": prose,
-        "src": tree_digest(root / "src", "*.py", lambda path: kernel_code(path, root / "src")),
-        "requirements": hashlib.sha256(
-            "".join(file_digest(root / name) for name in LOCK_FILES).encode()
-        ).hexdigest(),
+        **(shared or shared_parts(root)),
         "parameters": hashlib.sha256(
             json.dumps(parameters, sort_keys=True, default=str).encode()
         ).hexdigest(),
