@@ -434,17 +434,10 @@ def audit_page(
 
 
 def calibrate(base_url: str, page: str, out: Path) -> float:
-    """The CPU slowdown for this host, from the benchmark index of one default run (the
-    median of three, as the index moves with load too)."""
-    indexes = []
-    for n in range(3):
-        result, report = audit_once(base_url, page, out / f"calibration-{n}.json")
-        index = benchmark_index(report)
-        if index:
-            indexes.append(index)
-    if not indexes:
-        return DEFAULT_CPU_SLOWDOWN
-    return cpu_slowdown(sorted(indexes)[len(indexes) // 2])
+    """The CPU slowdown for this host, from the benchmark index of one default run."""
+    _, report = audit_once(base_url, page, out / "calibration.json")
+    index = benchmark_index(report)
+    return cpu_slowdown(index) if index else DEFAULT_CPU_SLOWDOWN
 
 
 def main(argv: list[str] | None = None) -> int:
