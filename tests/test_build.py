@@ -174,3 +174,25 @@ def test_a_malformed_toc_is_named(tmp_path: Path) -> None:
     root = make_book(tmp_path, "format: jb-book\nchapters:\n  - file: chapters/01-a\n", [])
     with pytest.raises(BuildError, match="_toc.yml: "):
         check_toc(root)
+
+
+def test_a_kernel_that_dies_while_starting_is_replaced_once(monkeypatch) -> None:  # noqa: ANN001
+    from cmac.book.execute import WorkerKernel
+
+    calls = []
+
+    def flaky(chapter: str, code: str) -> str:
+        calls.append(chapter)
+        if len(calls) == 1:
+            raise BuildError(f"chapter {chapter}: its kernel did not start: died")
+        return "kernel"
+
+    monkeypatch.setattr(WorkerKernel, "_prepare_once", staticmethod(flaky))
+    assert WorkerKernel.prepare("01-a", "pass") == "kernel" and calls == ["01-a", "01-a"]
+
+    def dead(chapter: str, code: str) -> str:
+        raise BuildError(f"chapter {chapter}: its kernel did not start: died")
+
+    monkeypatch.setattr(WorkerKernel, "_prepare_once", staticmethod(dead))
+    with pytest.raises(BuildError, match="chapter 01-a: its kernel did not start"):
+        WorkerKernel.prepare("01-a", "pass")

@@ -86,3 +86,16 @@ def test_every_figure_has_alt_text_that_describes_it(path: Path) -> None:
             alt = options.get("image", {}).get("alt", "")
             assert len(alt.split()) >= 8, (options["figure"]["name"], alt)
             assert not alt.endswith(".png") and options["figure"]["name"] not in alt
+
+
+@pytest.mark.parametrize("path", [*NOTEBOOKS, PROJECT_ROOT / "intro.ipynb"], ids=lambda p: p.stem)
+def test_a_number_and_its_unit_never_break_apart(path: Path) -> None:
+    """In the prose, a number or glued value is joined to its unit by a no-break space, as is
+    "p = " to its value, so a phone never puts "21.4" at the end of one line and "%" at the
+    start of the next."""
+    loose = re.compile(
+        r"(?:`|\d)[ \n](?:%|km²|m²|\{glue\}`[a-z_]*unit[a-z_]*`)|\bp[ \n][=<>≤]|\bp [=<>≤] "
+    )
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            assert not loose.findall(cell.source), cell.source[:80]

@@ -219,8 +219,8 @@ def comparison_layout(run: ModelRun) -> pd.DataFrame:
             "Exact F test against": table["tested_against"]
             .map(models.MODEL_LABELS)
             .fillna(render.DASH),
-            "F (df)": [
-                f"{render.number(f, 2)} ({df})" if df else render.DASH
+            "F\u00a0(df)": [  # no-break spaces: the value never wraps inside
+                f"{render.number(f, 2)}\u00a0({df})".replace(", ", ",\u00a0") if df else render.DASH
                 for f, df in zip(table["f"], table["df"], strict=True)
             ],
             "p": table["p"].map(format_p),

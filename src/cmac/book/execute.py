@@ -121,7 +121,16 @@ class WorkerKernel:
 
     @classmethod
     def prepare(cls, chapter: str, code: str) -> object:
-        """The worker's kernel, cleared for the next chapter by running ``code``."""
+        """The worker's kernel, cleared for the next chapter by running ``code``. A kernel
+        that dies while starting (two started at once can race for a TCP port) is replaced
+        once before the chapter fails."""
+        try:
+            return cls._prepare_once(chapter, code)
+        except BuildError:
+            return cls._prepare_once(chapter, code)  # a fresh kernel: the failed one is gone
+
+    @classmethod
+    def _prepare_once(cls, chapter: str, code: str) -> object:
         from jupyter_client.blocking import BlockingKernelClient
 
         manager = cls.get()
