@@ -71,7 +71,7 @@ def small_book(tmp_path: Path) -> Path:
     return root
 
 
-def run(root: Path, out: Path, jobs: int = 2, assignments: list[str] | None = None):
+def run(root: Path, out: Path, jobs: int = 1, assignments: list[str] | None = None):
     context = BuildContext.for_project(root, out, jobs=jobs, assignments=tuple(assignments or []))
     builder = Builder(context)
     return builder, builder.execute()
