@@ -135,12 +135,15 @@ def test_search_finds_brush_cutters_offline(browser, base_url: str) -> None:
         page.close()
 
 
-def test_internal_links_are_not_broken(base_url: str) -> None:
+def test_internal_links_are_not_broken(base_url: str, tmp_path: Path) -> None:
     linkchecker = shutil.which("linkchecker")
     assert linkchecker, "linkchecker is not installed (it is in requirements.txt)"
+    config = tmp_path / "linkcheckerrc"  # the local server allows a fast rate (conftest)
+    config.write_text("[checking]\nmaxrequestspersecond=200\n")
     completed = subprocess.run(
         [
             linkchecker,
+            f"--config={config}",
             "--no-status",
             "--no-warnings",
             "--recursion-level=3",
