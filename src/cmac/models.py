@@ -597,8 +597,10 @@ def fit_negbin(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -
     does not converge, BFGS gets close first and Newton polishes. If Newton still fails, the
     BFGS fit is returned; callers check ``mle_retvals['converged']`` where it matters.
 
-    The first path alone converges in about nine fits in ten of the bootstrap's, to within
-    1e-8 of the log-likelihood of the second (tests/test_models.py), in half the time."""
+    The first path alone converges in about nine fits in ten of chapter 6's bootstrap, in
+    half the time. Over 900 bootstrap fits (measured once, 2026-12-01) its log-likelihood was
+    never more than 2.5e-9 below the second path's; tests/test_models.py checks the result
+    against the NB2 likelihood maximised by hand."""
     model = sm.NegativeBinomial(np.asarray(counts, dtype=float), design, exposure=area_km2)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
