@@ -12,7 +12,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from cmac.book.build import read_chapters
-from cmac.book.execute import BuildError, execute_chapter, hide_injected_parameters
+from cmac.book.execute import (
+    BuildError,
+    execute_chapter,
+    finish_notebook,
+    hide_injected_parameters,
+)
 from cmac.book.publish import publish
 from cmac.book.site import check_toc, run_jupyter_book, toc_entries
 from cmac.paths import PROJECT_ROOT
@@ -53,19 +58,54 @@ def test_chapter_missing_from_toc(tmp_path: Path) -> None:
         check_toc(root)
 
 
-def test_hide_injected_parameters_tags_only_that_cell(tmp_path: Path) -> None:
+def test_hide_injected_parameters_tags_only_that_cell() -> None:
     notebook = new_notebook(
         cells=[
             new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
             new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
         ]
     )
-    path = tmp_path / "nb.ipynb"
-    nbformat.write(notebook, path)
-    hide_injected_parameters(path)
-    cells = nbformat.read(path, as_version=4).cells
+    hide_injected_parameters(notebook)
+    cells = notebook.cells
     assert cells[0].metadata.tags == ["parameters"]
     assert cells[1].metadata.tags == ["injected-parameters", "remove-cell"]
+
+
+def test_finished_notebook_hides_parameters_and_keeps_its_figure_smaller(
+    tmp_path: Path,
+) -> None:
+    import base64
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot(range(30), [x**0.5 for x in range(30)], lw=2)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=150, format="png")
+    plt.close(fig)
+    png = buffer.getvalue()
+    encoded = base64.b64encode(png).decode("ascii")
+    figure = nbformat.v4.new_output("display_data", data={"image/png": encoded})
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
+            new_code_cell("plot()", outputs=[figure]),
+        ]
+    )
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(notebook, path)
+    finish_notebook(path)
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[0].metadata.tags == ["injected-parameters", "remove-cell"]
+    shrunk = base64.b64decode(cells[1].outputs[0].data["image/png"])
+    assert len(shrunk) < len(png)
+    with Image.open(io.BytesIO(shrunk)) as image:
+        assert image.mode == "P" and image.size == (600, 450)
 
 
 def two_cell_notebook(path: Path, parameters: str, code: str) -> Path:

@@ -1,8 +1,13 @@
-"""The book's Sphinx extension: which page assets it drops."""
+"""The book's Sphinx extension: which page assets it drops, bibliography labels, numref links."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
+
+import pytest
 
 from cmac.book.sphinx_ext import is_thebe
 
@@ -39,3 +44,33 @@ def test_bibliography_labels_are_author_year_and_disambiguated() -> None:
         "International Campaign to Ban Landmines, 2006",
     ]
     assert disambiguate(["X, 2016", "Y, 2016", "X, 2016"]) == ["X, 2016a", "Y, 2016", "X, 2016b"]
+
+
+@pytest.mark.slow
+def test_numref_links_number_as_sphinx_does_and_read_their_target_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "conf.py").write_text("numfig = True\nextensions = ['cmac.book.sphinx_ext']\n")
+    (source / "index.rst").write_text("Book\n====\n\n.. toctree::\n\n   a\n   b\n")
+    figure = ".. _fig-{0}:\n\n.. figure:: x.png\n\n   Caption {0}.\n\n"
+    (source / "a.rst").write_text("A\n=\n\n" + figure.format("one") + figure.format("two"))
+    links = "See :numref:`fig-one`, :numref:`fig-two` and :numref:`fig-one` again."
+    (source / "b.rst").write_text(f"B\n=\n\n{links}\n")
+    reads: list[str] = []
+    real = BuildEnvironment.get_doctree
+
+    def counted(self: BuildEnvironment, docname: str) -> Any:
+        reads.append(docname)
+        return real(self, docname)
+
+    monkeypatch.setattr(BuildEnvironment, "get_doctree", counted)
+    app = Sphinx(source, source, tmp_path / "out", tmp_path / "doctrees", "html", status=None)
+    app.build()
+    page = (tmp_path / "out" / "b.html").read_text()
+    assert re.findall(r"Fig\. \d", page) == ["Fig. 1", "Fig. 2", "Fig. 1"]
+    assert reads.count("a") == 2  # once to write page a, once for all three links into it

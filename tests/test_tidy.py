@@ -99,6 +99,8 @@ def test_images_get_their_css_size_and_shrink(tmp_path) -> None:  # noqa: ANN001
     assert figure.stat().st_size < before
     with Image.open(figure) as shrunk:
         assert shrunk.size == (1280, 800) and shrunk.mode == "P"
+    once = figure.read_bytes()
+    assert tidy.palette_png(once) is once  # a palette figure is left as it is
 
 
 def test_title_bar_goes_after_the_sidebar_button_once() -> None:

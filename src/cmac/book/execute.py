@@ -6,9 +6,11 @@ for what is reset between them); a kernel that died or overran is replaced by a 
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cmac.book.cache import recorded_reads
 from cmac.book.kernel import READS_FILE, setup_line
@@ -25,16 +27,57 @@ class BuildError(RuntimeError):
     """A build step failed; the message says which chapter, cell, file or parameter."""
 
 
-def hide_injected_parameters(notebook_path: Path) -> None:
-    """Readers never see papermill's injected cell: tag it for removal from the page."""
+def finish_notebook(notebook_path: Path) -> None:
+    """Make an executed chapter ready to publish: hide papermill's injected cell, and store
+    its figures with a 256-colour palette where that is smaller (done here, in parallel and
+    once per run, rather than on every page build)."""
+    import base64
+
     import nbformat
 
+    from cmac.book.tidy import palette_png
+
     notebook = nbformat.read(notebook_path, as_version=4)
+    hide_injected_parameters(notebook)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            figure = output.get("data", {}).get("image/png")
+            if figure:
+                data = base64.b64decode(figure)
+                smaller = palette_png(data)
+                if smaller is not data:
+                    output["data"]["image/png"] = base64.b64encode(smaller).decode("ascii")
+    nbformat.write(notebook, notebook_path)
+
+
+def hide_injected_parameters(notebook: Any) -> None:
+    """Readers never see papermill's injected cell: tag it for removal from the page."""
     for cell in notebook.cells:
         tags = cell.get("metadata", {}).get("tags", [])
         if INJECTED_TAG in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
-    nbformat.write(notebook, notebook_path)
+
+
+ENGINE = "cmac-save-at-end"
+
+
+@functools.cache
+def register_engine() -> None:
+    """A papermill engine that writes the executed notebook when the run ends (also when
+    the kernel dies, so the cell it was running can be named), not before and after every
+    cell: those writes, each with a full schema check, were most of papermill's own time."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class SaveAtEnd(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> Any:
+            output_path, nb_man.output_path = nb_man.output_path, None
+            try:
+                return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+            finally:
+                nb_man.output_path = output_path  # papermill's notebook_complete writes it
+
+    papermill_engines.register(ENGINE, SaveAtEnd)
 
 
 def execute_chapter(
@@ -42,28 +85,30 @@ def execute_chapter(
     target: Path,
     parameters: dict[str, object],
     timeout: int = CELL_TIMEOUT_S,
-    kernel: object | None = None,
+    kernel: Kernel | None = None,
 ) -> float:
     """Run one notebook with papermill into target; returns seconds taken. A cell that runs
-    longer than ``timeout`` seconds stops the run. ``kernel``: a started kernel manager to
-    run it in (default: a new kernel of its own)."""
+    longer than ``timeout`` seconds stops the run. ``kernel``: a started kernel and its ready
+    client to run it in (default: a new kernel of its own)."""
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     target.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    register_engine()
     try:
         papermill.execute_notebook(
             str(source),
             str(target),
             parameters=parameters,
+            engine_name=ENGINE,
             kernel_name="python3",
             cwd=str(source.parent),
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
-            **({"km": kernel} if kernel is not None else KERNEL_OPTIONS),
+            **({"km": kernel.manager, "kc": kernel.client} if kernel else KERNEL_OPTIONS),
         )
     except PapermillExecutionError as exc:
         number, first_line = source_cell(target, exc.cell_index)
@@ -77,7 +122,7 @@ def execute_chapter(
             CellTimeoutError: f"a cell ran longer than {timeout} s:",
         }.get(type(exc), f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         raise KernelLost(f"chapter {source.stem}: {what} {running_cell(target)}") from None
-    hide_injected_parameters(target)
+    finish_notebook(target)
     return time.perf_counter() - started
 
 
@@ -85,18 +130,28 @@ class KernelLost(BuildError):
     """The kernel died or overran: it cannot run another chapter."""
 
 
+@dataclass
+class Kernel:
+    """A started kernel and one client of it, connected and ready: papermill runs chapter
+    after chapter through both, so no chapter waits for a new client to connect."""
+
+    manager: Any
+    client: Any
+
+
 class WorkerKernel:
     """The one kernel of this process (a build worker), started when first needed and shut
-    down when the process ends. It is an asynchronous manager, as nbclient's own: with a
-    blocking one, nbclient waits on the output channel and never notices a dead kernel."""
+    down when the process ends. Its manager and client are asynchronous, as nbclient's own:
+    with blocking ones, nbclient waits on the output channel and never notices a dead
+    kernel."""
 
-    manager: object | None = None
+    kernel: Kernel | None = None
 
     @classmethod
-    def get(cls) -> object:
+    def get(cls) -> Kernel:
         from jupyter_core.utils import run_sync
 
-        if cls.manager is None or not run_sync(cls.manager.is_alive)():
+        if cls.kernel is None or not run_sync(cls.kernel.manager.is_alive)():
             from multiprocessing.util import Finalize
 
             from jupyter_client.manager import AsyncKernelManager
@@ -104,23 +159,28 @@ class WorkerKernel:
             cls.discard()
             manager = AsyncKernelManager(kernel_name="python3")
             run_sync(manager.start_kernel)(**KERNEL_OPTIONS)
-            cls.manager = manager
+            cls.kernel = Kernel(manager, manager.client())
             Finalize(None, cls.discard, exitpriority=100)  # when the worker exits
-        return cls.manager
+            cls.kernel.client.allow_stdin = False  # input() fails instead of waiting forever
+            cls.kernel.client.start_channels()
+            # once per kernel: the handshake that makes sure no output is missed
+            run_sync(cls.kernel.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT_S)
+        return cls.kernel
 
     @classmethod
     def discard(cls) -> None:
         from jupyter_core.utils import run_sync
 
-        manager, cls.manager = cls.manager, None
-        if manager is not None:
+        kernel, cls.kernel = cls.kernel, None
+        if kernel is not None:
             try:
-                run_sync(manager.shutdown_kernel)(now=True)
+                kernel.client.stop_channels()
+                run_sync(kernel.manager.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - it is going away either way
                 pass
 
     @classmethod
-    def prepare(cls, chapter: str, code: str) -> object:
+    def prepare(cls, chapter: str, code: str) -> Kernel:
         """The worker's kernel, cleared for the next chapter by running ``code``. A kernel
         that dies while starting (two started at once can race for a TCP port) is replaced
         once before the chapter fails."""
@@ -130,23 +190,13 @@ class WorkerKernel:
             return cls._prepare_once(chapter, code)  # a fresh kernel: the failed one is gone
 
     @classmethod
-    def _prepare_once(cls, chapter: str, code: str) -> object:
-        from jupyter_client.blocking import BlockingKernelClient
-
-        manager = cls.get()
-        client = BlockingKernelClient()
-        client.load_connection_info(manager.get_connection_info())
-        client.start_channels()
+    def _prepare_once(cls, chapter: str, code: str) -> Kernel:
         try:
-            client.wait_for_ready(timeout=KERNEL_START_TIMEOUT_S)
-            reply = client.execute_interactive(
-                code, timeout=KERNEL_START_TIMEOUT_S, store_history=False, output_hook=_quiet
-            )
+            kernel = cls.get()
+            reply = run_quietly(kernel.manager, code, KERNEL_START_TIMEOUT_S)
         except (RuntimeError, TimeoutError) as exc:
             cls.discard()
             raise BuildError(f"chapter {chapter}: its kernel did not start: {exc}") from None
-        finally:
-            client.stop_channels()
         if reply["content"]["status"] != "ok":
             cls.discard()
             content = reply["content"]
@@ -154,11 +204,36 @@ class WorkerKernel:
                 f"chapter {chapter}: its kernel could not be prepared: "
                 f"{content.get('ename')}: {content.get('evalue')}"
             )
-        return manager
+        return kernel
 
 
-def _quiet(message: dict) -> None:
-    """The preparation prints nothing a reader needs."""
+def run_quietly(manager: Any, code: str, timeout: float) -> dict:
+    """Run ``code`` in the kernel and return its reply, through a client of its own that
+    opens the request channel only: there is no output to collect, so no handshake to wait
+    for (0.2 s each time), and papermill's client is left alone."""
+    import queue
+
+    from jupyter_client.blocking import BlockingKernelClient
+    from jupyter_core.utils import run_sync
+
+    client = BlockingKernelClient()
+    client.load_connection_info(manager.get_connection_info())
+    client.start_channels(iopub=False, stdin=False, hb=False, control=False)
+    try:
+        request = client.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = client.get_shell_msg(timeout=1.0)
+            except queue.Empty:
+                if not run_sync(manager.is_alive)():
+                    raise RuntimeError("the kernel died") from None
+                continue
+            if reply["parent_header"].get("msg_id") == request:
+                return reply
+        raise TimeoutError(f"no reply within {timeout:.0f} s")
+    finally:
+        client.stop_channels()
 
 
 def source_cell(executed: Path, index: int) -> tuple[int, str]:

@@ -226,16 +226,26 @@ def tidy_site(site: Path, title: str = "") -> None:
 
 def shrink_png(path: Path) -> None:
     """Re-save a figure with a 256-colour palette if that makes it smaller."""
+    data = path.read_bytes()
+    smaller = palette_png(data)
+    if smaller is not data:
+        path.write_bytes(smaller)
+
+
+def palette_png(data: bytes) -> bytes:
+    """The PNG with a 256-colour palette if that is smaller, else ``data`` itself (also when
+    it has a palette already)."""
     from PIL import Image
 
-    with Image.open(path) as image:
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode == "P":
+            return data
         palette = image.convert("RGBA").quantize(
             colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
         )
     buffer = io.BytesIO()
     palette.save(buffer, "PNG", optimize=True)
-    if buffer.tell() < path.stat().st_size:
-        path.write_bytes(buffer.getvalue())
+    return buffer.getvalue() if buffer.tell() < len(data) else data
 
 
 def size_images(page: str, sizes: dict[str, tuple[int, int]]) -> str:
