@@ -274,7 +274,9 @@ INSPECT = (
     "out = pathlib.Path(results_dir, 'results')\n"
     "out.mkdir(parents=True, exist_ok=True)\n"
     "seen = {'leak': 'leak' in globals(), 'width': matplotlib.rcParams['lines.linewidth'],\n"
-    "        'cwd': os.getcwd(), 'filters': repr(warnings.filters), 'pid': os.getpid()}\n"
+    "        'cwd': os.getcwd(), 'filters': repr(warnings.filters), 'pid': os.getpid(),\n"
+    "        'post_execute': [f.__name__ for f in\n"
+    "                         get_ipython().events.callbacks['post_execute']]}\n"
     "rows = [{'key': k, 'value': v, 'chapter': '{name}'} for k, v in seen.items()]\n"
 )
 
@@ -294,6 +296,9 @@ def test_chapters_sharing_a_kernel_see_nothing_of_each_other(
     assert first["pid"] == second["pid"]  # the same kernel ran both
     assert second == {**first, "cwd": str(chapters.resolve())}
     assert first["cwd"] == str(chapters.resolve()) and not second["leak"]
+    # figures are drawn once, when the inline backend shows them
+    assert "flush_figures" in first["post_execute"]
+    assert "_draw_all_if_interactive" not in first["post_execute"]
     reads = (
         (out / "cache" / "02-b" / "reads.txt").read_text()
         if (out / "cache" / "02-b" / "reads.txt").exists()

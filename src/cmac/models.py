@@ -613,7 +613,7 @@ def fit_negbin(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -
             return direct
         rough = model.fit(disp=False, maxiter=2000, method="bfgs")
         polished = model.fit(
-            disp=False, start_params=rough.params.to_numpy(), method="newton", maxiter=100
+            disp=False, start_params=np.asarray(rough.params), method="newton", maxiter=100
         )
     return polished if np.isfinite(polished.llf) and polished.llf >= rough.llf - 1e-9 else rough
 

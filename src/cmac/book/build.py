@@ -35,6 +35,7 @@ from typing import Any
 
 from cmac.book import cache
 from cmac.book.execute import BuildError, ChapterRun, run_in_folder
+from cmac.book.jupyter_book_runner import JupyterBookProcess
 from cmac.book.publish import (
     BuildLocked,
     build_lock,
@@ -233,6 +234,18 @@ class Builder:
         self.page_digests: dict[str, str] = {}
         self.scratch: dict[str, Path] = {}
         self.shared_parts = cache.shared_parts(self.root)
+        self.sphinx_builders = ["html", "singlehtml"] if self.pdf else ["html"]
+        # started when the first chapter runs, so that they load while chapters run
+        self.jupyter_books: dict[str, JupyterBookProcess] = {}
+
+    def start_jupyter_books(self) -> None:
+        if not self.jupyter_books:
+            self.jupyter_books = {b: JupyterBookProcess(self.root, b) for b in self.sphinx_builders}
+
+    def stop_jupyter_books(self) -> None:
+        for process in self.jupyter_books.values():
+            process.stop()
+        self.jupyter_books = {}
 
     def run_dir(self, chapter: Chapter) -> Path:
         return self.cache_dir / chapter.name
@@ -351,6 +364,7 @@ class Builder:
                     running[self.submit(pool, chapter)] = chapter
 
     def submit(self, pool: ProcessPoolExecutor, chapter: Chapter) -> Future[ChapterRun]:
+        self.start_jupyter_books()  # a chapter runs: new pages will be built
         scratch = self.cache_dir / scratch_name(f"{chapter.name}.running")
         self.scratch[chapter.name] = scratch
         parameters = dict(chapter.parameters)
@@ -404,9 +418,8 @@ class Builder:
         stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
         started = time.perf_counter()
         # the HTML, and for the PDF the single page it is printed from, side by side
-        html, *single = run_jupyter_books(
-            stage, scratch, ["html", "singlehtml"] if self.pdf else ["html"]
-        )
+        waiting, self.jupyter_books = self.jupyter_books, {}
+        html, *single = run_jupyter_books(stage, scratch, self.sphinx_builders, waiting)
         tidy_site(html, book_info(self.root).title)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
@@ -461,16 +474,19 @@ def build(context: BuildContext) -> Path:
         builder = Builder(context)
         validate_data_if_changed(context)
         print(f"Chapters (up to {context.jobs} at once):", flush=True)
-        ran, reused = builder.execute()
-        print(
-            f"Ran {len(ran)}: {', '.join(ran) or 'none'}; reused {len(reused)}: "
-            f"{', '.join(reused) or 'none'}",
-            flush=True,
-        )
-        if builder.site_is_current():
-            print("The published book is already up to date: nothing to rebuild.", flush=True)
-        else:
-            builder.publish_site()
+        try:
+            ran, reused = builder.execute()
+            print(
+                f"Ran {len(ran)}: {', '.join(ran) or 'none'}; reused {len(reused)}: "
+                f"{', '.join(reused) or 'none'}",
+                flush=True,
+            )
+            if builder.site_is_current():
+                print("The published book is already up to date: nothing to rebuild.", flush=True)
+            else:
+                builder.publish_site()
+        finally:
+            builder.stop_jupyter_books()
     return context.out / "html" / "index.html"
 
 

@@ -5,7 +5,7 @@ statsmodels and matplotlib are imported once per worker, not once per chapter. B
 chapter the build calls :func:`fresh_chapter` in the kernel: it empties the user namespace,
 closes figures, restores matplotlib's settings and the warning filters the kernel had once the
 study was imported, enters the chapter's folder, and points the read tracker at the chapter's
-own list.
+own list. It also stops pyplot drawing every figure a second time after each cell.
 
 The read tracker is a Python audit hook: it notes every file opened under the run's data
 folder, for the build's fingerprints. The study's loaders only load; they never write down
@@ -80,6 +80,12 @@ def fresh_chapter(folder: str, reads_file: str, data_dir: str) -> None:
 
         matplotlib.pyplot.close("all")
         matplotlib.rcdefaults()
+        # The inline backend draws each figure as it shows it, after each cell; pyplot's
+        # hook in the shell would draw every figure once more just before (a third of the
+        # time spent on figures). Only interactive windows need it. pyplot installs it when
+        # it loads its backend, so the backend is loaded first, in every chapter alike.
+        matplotlib.pyplot.switch_backend(matplotlib.get_backend())
+        matplotlib.pyplot.uninstall_repl_displayhook()
     os.chdir(folder)
     track(reads_file, data_dir)
 

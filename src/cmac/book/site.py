@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from cmac.book.citation import (
     version_footer,
 )
 from cmac.book.execute import BuildError
+from cmac.book.jupyter_book_runner import JupyterBookProcess
 from cmac.book.toc import check_toc, resolve_entry, toc_entries  # noqa: F401 - re-exported
 from cmac.results import results_table_html
 
@@ -145,58 +143,37 @@ def strip_ansi(text: str) -> str:
 JUPYTER_BOOK_TIMEOUT_S = 900
 
 
-def jupyter_book_command(stage: Path, output: Path, builder: str) -> list[str]:
-    jb = Path(sys.executable).parent / "jupyter-book"
-    return [
-        str(jb),
-        "build",
-        str(stage),
-        "--path-output",
-        str(output),
-        "-W",
-        "--keep-going",
-        "--all",
-        "-q",
-        "--builder",
-        builder,
-    ]
-
-
-def run_jupyter_books(stage: Path, scratch: Path, builders: list[str]) -> list[Path]:
-    """Build the staged book with each Sphinx builder at once, warnings as errors; returns
-    their output folders. On failure, a timeout or an interrupt, every build is stopped."""
-    runs = {}
+def run_jupyter_books(
+    stage: Path,
+    scratch: Path,
+    builders: list[str],
+    started: dict[str, JupyterBookProcess] | None = None,
+) -> list[Path]:
+    """Build the staged book with each Sphinx builder at once, warnings as errors, in the
+    processes ``started`` for them or in new ones; returns their output folders. On failure,
+    a timeout or an interrupt, every build is stopped, and so is every started process."""
+    started = dict(started or {})
+    runs: dict[str, JupyterBookProcess] = {}
     try:
         for builder in builders:
-            output = scratch / f"jb-{builder}"
-            log = open(scratch / f"jupyter-book-{builder}.log", "w+")  # noqa: SIM115
-            process = subprocess.Popen(
-                jupyter_book_command(stage, output, builder),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                text=True,
-                start_new_session=True,
-            )
-            runs[builder] = (process, log, output)
+            runs[builder] = started.pop(builder, None) or JupyterBookProcess(stage, builder)
+            runs[builder].build(stage, scratch / f"jb-{builder}")
         deadline = time.monotonic() + JUPYTER_BOOK_TIMEOUT_S
-        for builder, (process, log, _) in runs.items():
+        for builder, run in runs.items():
             try:
-                returncode = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+                returncode = run.process.wait(timeout=max(1.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 raise BuildError(
                     f"the step 'jupyter-book ({builder})' timed out after "
                     f"{JUPYTER_BOOK_TIMEOUT_S} s"
                 ) from None
             if returncode != 0:
-                log.seek(0)
-                raise BuildError(jupyter_book_failure(builder, returncode, log.read(), stage))
+                run.log.seek(0)
+                raise BuildError(jupyter_book_failure(builder, returncode, run.log.read(), stage))
     finally:
-        for process, log, _ in runs.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-            log.close()
-    return [output / "_build" / builder for builder, (_, _, output) in runs.items()]
+        for run in [*runs.values(), *started.values()]:
+            run.stop()
+    return [scratch / f"jb-{builder}" / "_build" / builder for builder in runs]
 
 
 def jupyter_book_failure(builder: str, returncode: int, log: str, stage: Path) -> str:
