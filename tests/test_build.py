@@ -236,3 +236,37 @@ def test_a_kernel_that_dies_while_starting_is_replaced_once(monkeypatch) -> None
     monkeypatch.setattr(WorkerKernel, "_prepare_once", staticmethod(dead))
     with pytest.raises(BuildError, match="chapter 01-a: its kernel did not start"):
         WorkerKernel.prepare("01-a", "pass")
+
+
+@pytest.mark.slow
+def test_a_jupyter_book_started_early_builds_nothing_when_told_nothing() -> None:
+    """Started ahead of the chapters, then not needed (nothing to rebuild, or the build
+    stopped): it ends with status 0 as soon as its input closes, having written nothing."""
+    from cmac.book.jupyter_book_runner import JupyterBookProcess
+
+    waiting = JupyterBookProcess(PROJECT_ROOT, "html")
+    try:
+        assert waiting.process.poll() is None  # loading, then waiting for its arguments
+        assert waiting.process.stdin is not None
+        waiting.process.stdin.close()
+        assert waiting.process.wait(timeout=60) == 0
+        waiting.log.seek(0)
+        assert waiting.log.read() == ""  # jupyter-book never ran: it prints even with -q
+    finally:
+        waiting.stop()
+    assert waiting.log.closed
+
+
+@pytest.mark.slow
+def test_a_jupyter_book_started_early_builds_when_given_the_stage(tmp_path: Path) -> None:
+    from cmac.book.jupyter_book_runner import JupyterBookProcess
+    from cmac.book.site import run_jupyter_books
+
+    stage = tmp_path / "stage"
+    (stage / "chapters").mkdir(parents=True)
+    (stage / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (stage / "intro.md").write_text("# Intro\n\nStarted early.\n")
+    waiting = {"html": JupyterBookProcess(PROJECT_ROOT, "html")}
+    (built,) = run_jupyter_books(stage, tmp_path, ["html"], waiting)
+    assert "Started early." in (built / "intro.html").read_text()
+    assert waiting["html"].process.returncode == 0 and waiting["html"].log.closed

@@ -248,9 +248,14 @@ class TrendFit:
         return float(b), float(low), float(high)
 
 
-def trend_design(times: np.ndarray) -> pd.DataFrame:
+def trend_matrix(times: np.ndarray) -> np.ndarray:
+    """An intercept column and the time since the first point."""
     times = np.asarray(times, dtype=float)
-    return pd.DataFrame({"const": 1.0, "trend": times - times.min()})
+    return np.column_stack([np.ones_like(times), times - times.min()])
+
+
+def trend_design(times: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(trend_matrix(times), columns=["const", "trend"])
 
 
 def fit_trend(times: np.ndarray, y: np.ndarray, log_scale: bool) -> TrendFit:
@@ -352,7 +357,7 @@ def f_statistics(y: np.ndarray, times: np.ndarray, candidates: list[int]) -> np.
     y = np.asarray(y, dtype=float)
     y2 = y[:, None] if y.ndim == 1 else y
     n = y2.shape[0]
-    x_null = trend_design(times).to_numpy()
+    x_null = trend_matrix(times)
     m_null = residual_maker(x_null)
     rss_null = np.sum((m_null @ y2) ** 2, axis=0)
     q = 2
@@ -461,7 +466,7 @@ def segmented_fit(y: np.ndarray, times: np.ndarray, cuts: tuple[int, ...]) -> np
     y, times = np.asarray(y, dtype=float), np.asarray(times, dtype=float)
     fitted = np.empty_like(y)
     for a, b in zip((0, *cuts), (*cuts, len(y)), strict=True):
-        x = trend_design(times[a:b]).to_numpy()
+        x = trend_matrix(times[a:b])  # no data frame: this runs thousands of times
         coef, *_ = np.linalg.lstsq(x, y[a:b], rcond=None)
         fitted[a:b] = x @ coef
     return fitted
