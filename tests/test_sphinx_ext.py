@@ -69,8 +69,26 @@ def test_numref_links_number_as_sphinx_does_and_read_their_target_once(
         return real(self, docname)
 
     monkeypatch.setattr(BuildEnvironment, "get_doctree", counted)
-    app = Sphinx(source, source, tmp_path / "out", tmp_path / "doctrees", "html", status=None)
-    app.build()
-    page = (tmp_path / "out" / "b.html").read_text()
-    assert re.findall(r"Fig\. \d", page) == ["Fig. 1", "Fig. 2", "Fig. 1"]
-    assert reads.count("a") == 2  # once to write page a, once for all three links into it
+    def build() -> list[str]:
+        reads.clear()
+        app = Sphinx(source, source, tmp_path / "out", tmp_path / "doctrees", "html", status=None)
+        app.build()
+        return re.findall(r"Fig\. \d", (tmp_path / "out" / "b.html").read_text())
+
+    assert build() == ["Fig. 1", "Fig. 2", "Fig. 1"]
+    assert reads.count("a") == 1  # to write page a; the links use the tree kept from reading it
+    (source / "b.rst").write_text(f"B\n=\n\n{links} And :numref:`fig-two`.\n")
+    assert build() == ["Fig. 1", "Fig. 2", "Fig. 1", "Fig. 2"]  # only b is read again
+    assert reads.count("a") == 1  # from disk, once for all four links
+
+
+def test_the_plain_text_backend_found_at_once_is_the_installed_one() -> None:
+    from importlib.metadata import entry_points
+
+    from pybtex.plugin import find_plugin
+
+    from cmac.book.sphinx_ext import PlaintextBackend
+
+    (installed,) = entry_points(group="pybtex.backends", name="plaintext")
+    assert installed.load() is PlaintextBackend
+    assert find_plugin("pybtex.backends", "plaintext") is PlaintextBackend
