@@ -69,6 +69,7 @@ def test_numref_links_number_as_sphinx_does_and_read_their_target_once(
         return real(self, docname)
 
     monkeypatch.setattr(BuildEnvironment, "get_doctree", counted)
+
     def build() -> list[str]:
         reads.clear()
         app = Sphinx(source, source, tmp_path / "out", tmp_path / "doctrees", "html", status=None)

@@ -401,6 +401,7 @@ class Builder:
     def build_site(self, scratch: Path) -> None:
         from cmac.book.citation import book_info, book_version
         from cmac.book.datapackage import PACKAGE_NAME, write_package
+        from cmac.book.figures import FigureCutter, put_figures
         from cmac.book.pdf import print_pdf
         from cmac.book.site import PDF_NAME, run_jupyter_books, stage_book
         from cmac.book.tidy import tidy_site
@@ -417,9 +418,13 @@ class Builder:
             raise BuildError(f"the results record is incomplete: {exc}") from None
         stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
         started = time.perf_counter()
+        cutter = FigureCutter(list(executed.values()), self.cache_dir / "figures")
         # the HTML, and for the PDF the single page it is printed from, side by side
         waiting, self.jupyter_books = self.jupyter_books, {}
         html, *single = run_jupyter_books(stage, scratch, self.sphinx_builders, waiting)
+        figures = cutter.result()
+        for site in [html, *single]:
+            put_figures(site / "_images", figures)
         tidy_site(html, book_info(self.root).title)
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "

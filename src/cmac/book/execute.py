@@ -28,25 +28,12 @@ class BuildError(RuntimeError):
 
 
 def finish_notebook(notebook_path: Path) -> None:
-    """Make an executed chapter ready to publish: hide papermill's injected cell, and store
-    its figures with a 256-colour palette where that is smaller (done here, in parallel and
-    once per run, rather than on every page build)."""
-    import base64
-
+    """Make an executed chapter ready to publish: hide papermill's injected cell. (Its
+    figures are cut to a palette while the pages are built: :mod:`cmac.book.figures`.)"""
     import nbformat
-
-    from cmac.book.tidy import palette_png
 
     notebook = nbformat.read(notebook_path, as_version=4)
     hide_injected_parameters(notebook)
-    for cell in notebook.cells:
-        for output in cell.get("outputs", []):
-            figure = output.get("data", {}).get("image/png")
-            if figure:
-                data = base64.b64decode(figure)
-                smaller = palette_png(data)
-                if smaller is not data:
-                    output["data"]["image/png"] = base64.b64encode(smaller).decode("ascii")
     nbformat.write(notebook, notebook_path)
 
 
