@@ -14,9 +14,9 @@ strings, makes each page:
 - size its figures: each PNG is cut to a 256-colour palette when that is smaller (plots have
   few colours; about a third of the bytes; the chapters' figures arrive cut already, by
   :mod:`cmac.book.figures`, so only other images are cut here), and each <img> gets width
-  and height (half the
-  pixel size, as the figures are drawn at 2x or more) so the page does not jump as it loads,
-  and loads lazily, so figures further down do not compete with the text for the network;
+  and height (half the pixel size, as the figures are drawn at 2x or more) so the page does
+  not jump as it loads, and loads lazily, so figures further down do not compete with the
+  text for the network;
 - serve the site's front door (a bare redirect to the landing page) as a copy of the landing
   page, which names itself canonical, so a reader waits for no redirect; a redirect elsewhere
   becomes a small valid page with a title, an icon and a link.
