@@ -22,6 +22,8 @@ from statsmodels.stats.stattools import durbin_watson, jarque_bera
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.arima.model import ARIMA
 
+from cmac import negbin
+
 # --- design matrices ----------------------------------------------------------------------
 
 
@@ -602,10 +604,12 @@ def fit_negbin(counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame) -
     does not converge, BFGS gets close first and Newton polishes. If Newton still fails, the
     BFGS fit is returned; callers check ``mle_retvals['converged']`` where it matters.
 
-    The first path alone converges in about nine fits in ten of chapter 6's bootstrap, in
-    half the time. Over 900 bootstrap fits (measured once, 2026-12-01) its log-likelihood was
-    never more than 2.5e-9 below the second path's; tests/test_models.py checks the result
-    against the NB2 likelihood maximised by hand."""
+    The first path alone converged in about nine fits in ten of chapter 6's bootstrap
+    series, in half the time. Over 900 of them (measured once, 2026-12-01) its log-likelihood
+    was never more than 2.5e-9 below the second path's; tests/test_models.py checks the
+    result against the NB2 likelihood maximised by hand. (The bootstrap itself now fits all
+    its series at once, :mod:`cmac.negbin`, and comes here only for one that does not
+    converge there.)"""
     model = sm.NegativeBinomial(np.asarray(counts, dtype=float), design, exposure=area_km2)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -654,22 +658,32 @@ def density_term_bootstrap_p(
     counts = np.asarray(counts, dtype=float)
     null_design = design.drop(columns=[term])
     null = fit_negbin(counts, area_km2, null_design)
-    observed = 2 * (
-        negbin_llf(counts, area_km2, design) - negbin_llf(counts, area_km2, null_design)
-    )
     alpha = float(null.params["alpha"])
     mean = np.asarray(null.predict(null_design, exposure=area_km2))
     rng = np.random.default_rng(seed)
-    exceed = 0
-    for _ in range(replications):
-        rate = rng.gamma(shape=1 / alpha, scale=alpha * mean)
-        draw = rng.poisson(rate).astype(float)
-        lr = 2 * (negbin_llf(draw, area_km2, design) - negbin_llf(draw, area_km2, null_design))
-        exceed += lr >= observed - 1e-9
+    draws = np.empty((replications, len(counts)))
+    for draw in draws:  # a gamma, then a Poisson, draw after draw: the seed's sequence
+        draw[:] = rng.poisson(rng.gamma(shape=1 / alpha, scale=alpha * mean))
+    observed, *simulated = negbin_likelihood_ratios(
+        np.vstack([counts, draws]), area_km2, design, null_design
+    )
+    exceed = int(np.sum(np.asarray(simulated) >= observed - 1e-9))
     return float(observed), float((1 + exceed) / (replications + 1))
 
 
-# --- plausibility bound -------------------------------------------------------------------
+def negbin_likelihood_ratios(
+    counts: np.ndarray, area_km2: np.ndarray, design: pd.DataFrame, null_design: pd.DataFrame
+) -> np.ndarray:
+    """2 × (maximised log-likelihood of ``design`` − that of ``null_design``) for each row of
+    ``counts``: all rows fitted at once (:mod:`cmac.negbin`); a row either fit does not
+    converge on is fitted by statsmodels instead (:func:`negbin_llf`)."""
+    llf = {}
+    for name, terms in (("full", design), ("null", null_design)):
+        fits = negbin.nb2_max_llf(counts, terms.to_numpy(dtype=float), area_km2)
+        llf[name] = fits.llf.copy()
+        for row in np.flatnonzero(~fits.converged):
+            llf[name][row] = negbin_llf(counts[row], area_km2, terms)
+    return 2 * (llf["full"] - llf["null"])
 
 
 def max_speedup(vegetation_share: float) -> float:
