@@ -156,3 +156,40 @@ def test_a_second_build_of_the_same_folder_exits_naming_the_first(tmp_path: Path
     finally:
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=60)
+
+
+def tagged(tag: str) -> list[psutil.Process]:
+    """This machine's processes started with ``CMAC_TEST_TAG=tag`` in their environment."""
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get("CMAC_TEST_TAG") == tag:
+                found.append(process)
+        except (psutil.Error, OSError):
+            continue
+    return found
+
+
+def test_a_data_error_found_while_kernels_start_leaves_none_behind(tmp_path: Path) -> None:
+    """Workers and their kernels start while the main process checks the data: when the
+    check fails, the build stops them before it exits."""
+    root = one_chapter_book(tmp_path / "book", "x = 1")
+    data = root / "data" / "clearance_2000_2012.csv"
+    data.write_text(data.read_text().replace(",32688,", ",-32688,"))
+    tag = f"data-error-{os.getpid()}"
+    build = subprocess.Popen(
+        build_command(root, tmp_path / "out"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CMAC_TEST_TAG": tag},
+    )
+    seen: set[int] = set()
+    while build.poll() is None:
+        seen.update(p.pid for p in tagged(tag) if p.pid != build.pid)
+        time.sleep(0.05)
+    stderr = build.stderr.read()
+    assert build.returncode == 1
+    assert "BUILD FAILED" in stderr and "clearance_2000_2012.csv, row 3" in stderr
+    assert seen, "no worker started: the warm-up was not exercised"
+    assert wait_for(lambda: not tagged(tag), timeout=15), alive(tagged(tag))

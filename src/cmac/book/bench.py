@@ -1,14 +1,15 @@
-"""Benchmark the build: ``python -m cmac.book.bench`` (``make bench``).
+"""Benchmark the build: ``python -m cmac.book.bench [--rounds N]`` (``make bench``).
 
 In one run, on a fresh clone of the project's last commit in a scratch folder:
 
 1. fresh clone to built HTML, installation included (``make book`` in the clone);
-2. a cold execute + build (cache removed) with the clone's environment;
+2. in turns (``--rounds``, default 3), each from nothing: jupyter-book building the same
+   chapters with its own execution (``execute_notebooks: force``), then our cold execute +
+   build (cache removed) with the clone's environment. Their medians are compared: on a
+   shared machine one run of each can differ by a fifth from the next;
 3. a rebuild with nothing changed;
 4. a rebuild after a Markdown-only edit of one chapter (no kernel may start);
-5. a rebuild after a code edit of one chapter (only it, and the chapters that need it, run);
-6. jupyter-book building the same chapters with its own execution (``execute_notebooks:
-   force``).
+5. a rebuild after a code edit of one chapter (only it, and the chapters that need it, run).
 
 Peak memory is the largest total resident size of each phase's whole process tree, sampled
 every 0.1 s. The targets are printed beside the figures.
@@ -21,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -108,8 +110,12 @@ def edit_code(root: Path) -> None:
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 
 
-def jupyter_book_force(root: Path, python: Path, env: dict[str, str]) -> tuple[Phase, str]:
-    """jupyter-book executing the stored notebooks itself, on the same staged book."""
+def jupyter_book_force(
+    root: Path, python: Path, env: dict[str, str], name: str
+) -> tuple[Phase, str]:
+    """jupyter-book executing the stored notebooks itself, on the same staged book, from
+    nothing (no earlier output)."""
+    shutil.rmtree(root / "_bench", ignore_errors=True)
     stage = root / "_bench" / "jb-force-stage"
     code = (
         "import sys; from pathlib import Path; from cmac.book.site import check_toc, stage_book;"
@@ -123,7 +129,7 @@ def jupyter_book_force(root: Path, python: Path, env: dict[str, str]) -> tuple[P
     jb = str(python.parent / "jupyter-book")
     output = root / "_bench" / "jb-force"
     return timed(
-        "jupyter-book's own execution (force)",
+        name,
         [jb, "build", str(stage), "--path-output", str(output), "-q"],
         env,
         root,
@@ -139,7 +145,11 @@ def notes(log: str) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
-def run(keep: bool) -> list[Phase]:
+COLD = "cold execute + build"
+OWN = "jupyter-book's own execution (force)"
+
+
+def run(keep: bool, rounds: int) -> list[Phase]:
     scratch = Path(tempfile.mkdtemp(prefix="cmac-bench-"))
     root = scratch / "clone"
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}} | {
@@ -149,12 +159,14 @@ def run(keep: bool) -> list[Phase]:
     build = [str(python), "-m", "cmac.book.build"]
     phases: list[Phase] = []
 
-    def phase(name: str, command: list[str], cwd: Path = root) -> str:
-        result, log = timed(name, command, env, cwd)
+    def record(result: Phase, log: str) -> str:
         result.note = notes(log)
         phases.append(result)
         print_phase(result, log)
         return log
+
+    def phase(name: str, command: list[str], cwd: Path = root) -> str:
+        return record(*timed(name, command, env, cwd))
 
     try:
         phase(
@@ -162,16 +174,17 @@ def run(keep: bool) -> list[Phase]:
             ["bash", "-c", f"git clone -q {PROJECT_ROOT} {root} && cd {root} && make book"],
             scratch,
         )
-        shutil.rmtree(root / "_build")
-        phase("cold execute + build", build)
+        # The two builds take turns, so that a machine slowing down or speeding up during
+        # the benchmark weighs on both alike; the last cold build stays for what follows.
+        for turn in range(1, rounds + 1):
+            record(*jupyter_book_force(root, python, env, f"{OWN}, run {turn}"))
+            shutil.rmtree(root / "_build")
+            phase(f"{COLD}, run {turn}", build)
         phase("rebuild, nothing changed", build)
         edit_prose(root)
         phase("rebuild, Markdown-only edit of one chapter", build)
         edit_code(root)
         phase("rebuild, code edit of one chapter", build)
-        result, log = jupyter_book_force(root, python, env)
-        phases.append(result)
-        print_phase(result, log)
     finally:
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -201,16 +214,18 @@ def report(phases: list[Phase]) -> str:
             f"fresh clone to HTML: {fresh.seconds:.1f} s (target <= {FRESH_TARGET_S:.0f} s): "
             + verdict(fresh.ok and fresh.seconds <= FRESH_TARGET_S)
         )
-    cold, own = (
-        by_name.get("cold execute + build"),
-        by_name.get("jupyter-book's own execution (force)"),
-    )
-    if cold and own and cold.ok and own.ok:
-        ratio = cold.seconds / own.seconds
+    cold = [p for p in phases if p.name.startswith(COLD)]
+    own = [p for p in phases if p.name.startswith(OWN)]
+    if cold and own and all(p.ok for p in cold + own):
+        cold_s, own_s = (statistics.median(p.seconds for p in runs) for runs in (cold, own))
+        ratio = cold_s / own_s
         lines.append(
-            f"cold build / jupyter-book's own execution: {ratio:.2f} "
+            f"cold build / jupyter-book's own execution, medians of {len(cold)} turns each: "
+            f"{cold_s:.1f} s / {own_s:.1f} s = {ratio:.2f} "
             f"(target <= {COLD_RATIO_TARGET}): " + verdict(ratio <= COLD_RATIO_TARGET)
         )
+        turns = [f"{c.seconds / o.seconds:.2f}" for c, o in zip(cold, own, strict=False)]
+        lines.append(f"  ratio in each turn: {', '.join(turns)}")
     noop = by_name.get("rebuild, nothing changed")
     if noop:
         lines.append(
@@ -231,9 +246,15 @@ def report(phases: list[Phase]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="turns of jupyter-book's build and ours, from nothing (default 3)",
+    )
     args = parser.parse_args(argv)
     print(f"Benchmarking on {os.cpu_count()} cores ...", flush=True)
-    phases = run(args.keep)
+    phases = run(args.keep, max(1, args.rounds))
     text = report(phases)
     print("\n" + text)
     out = PROJECT_ROOT / "_build"

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cmac.book import cache
-from cmac.book.execute import BuildError, ChapterRun, run_in_folder
+from cmac.book.execute import BuildError, ChapterRun, run_in_folder, warm_kernel
 from cmac.book.jupyter_book_runner import JupyterBookProcess
 from cmac.book.publish import (
     BuildLocked,
@@ -237,6 +237,7 @@ class Builder:
         self.sphinx_builders = ["html", "singlehtml"] if self.pdf else ["html"]
         # started when the first chapter runs, so that they load while chapters run
         self.jupyter_books: dict[str, JupyterBookProcess] = {}
+        self.pool: ProcessPoolExecutor | None = None
 
     def start_jupyter_books(self) -> None:
         if not self.jupyter_books:
@@ -287,6 +288,32 @@ class Builder:
         cache.save_state(run_dir, self.current(chapter))
         return True
 
+    def start_pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=get_context("spawn"), initializer=worker_setup
+            )
+        return self.pool
+
+    def stop_pool(self) -> None:
+        """Stop the chapter workers and their kernels, if any were started."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            stop_workers(pool)  # each worker leads a process group with its kernels
+
+    def warm_up(self) -> None:
+        """When chapters that need no other must run, start as many workers as will run them
+        (up to --jobs), each with its kernel and the study imported, while the main process
+        checks the data: the first chapters then start at once. Nothing starts when nothing
+        must run."""
+        stale = [
+            c for c in self.chapters if not c.needs and self.changes(c) not in ([], [cache.PROSE])
+        ]
+        if stale:
+            pool = self.start_pool()
+            for _ in range(min(self.jobs, len(stale))):
+                pool.submit(warm_kernel)
+
     def execute(self) -> tuple[list[str], list[str]]:
         """Run what is stale, in dependency order, in parallel; returns (ran, reused)."""
         for folder in self.cache_dir.glob("*.running*"):
@@ -298,9 +325,7 @@ class Builder:
         ran: list[str] = []
         reused: list[str] = []
         failure: BaseException | None = None
-        pool = ProcessPoolExecutor(
-            max_workers=self.jobs, mp_context=get_context("spawn"), initializer=worker_setup
-        )
+        pool = self.start_pool()
         try:
             while True:
                 if not failure:
@@ -322,11 +347,12 @@ class Builder:
                     order.done(chapter.name)
                     ready.extend(order.get_ready())
         except BaseException:
-            stop_workers(pool)  # each worker leads a process group with its kernels
+            self.stop_pool()
             for scratch in self.scratch.values():
                 shutil.rmtree(scratch, ignore_errors=True)
             raise
         pool.shutdown()
+        self.pool = None
         if failure:
             raise failure if isinstance(failure, BuildError) else BuildError(str(failure))
         return ran, reused
@@ -477,9 +503,10 @@ def build(context: BuildContext) -> Path:
             print(f"  {repaired}", flush=True)
         print("Checking _toc.yml, parameters and data files ...", flush=True)
         builder = Builder(context)
-        validate_data_if_changed(context)
-        print(f"Chapters (up to {context.jobs} at once):", flush=True)
         try:
+            builder.warm_up()
+            validate_data_if_changed(context)
+            print(f"Chapters (up to {context.jobs} at once):", flush=True)
             ran, reused = builder.execute()
             print(
                 f"Ran {len(ran)}: {', '.join(ran) or 'none'}; reused {len(reused)}: "
@@ -491,6 +518,7 @@ def build(context: BuildContext) -> Path:
             else:
                 builder.publish_site()
         finally:
+            builder.stop_pool()
             builder.stop_jupyter_books()
     return context.out / "html" / "index.html"
 

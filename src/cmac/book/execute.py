@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cmac.book.cache import recorded_reads
-from cmac.book.kernel import READS_FILE, setup_line
+from cmac.book.kernel import IMPORT_STUDY, READS_FILE, setup_line
 
 INJECTED_TAG = "injected-parameters"
 CELL_TIMEOUT_S = 900  # no cell of the book needs a minute; a hung one stops the build
@@ -213,6 +213,16 @@ class WorkerKernel:
                 f"{content.get('ename')}: {content.get('evalue')}"
             )
         return kernel
+
+
+def warm_kernel() -> None:
+    """Start this worker's kernel and import the study in it, before its first chapter. A
+    kernel that fails here is dropped: the chapter then starts its own and reports it."""
+    try:
+        kernel = WorkerKernel.get()
+        run_quietly(kernel.manager, IMPORT_STUDY, KERNEL_START_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - the chapter that needs the kernel names the failure
+        WorkerKernel.discard()
 
 
 def run_quietly(manager: Any, code: str, timeout: float) -> dict:

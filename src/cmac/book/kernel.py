@@ -102,6 +102,9 @@ def import_study() -> None:
             importlib.import_module(module.name)
 
 
+IMPORT_STUDY = "import cmac.book.kernel as _kernel; _kernel.import_study()"
+
+
 def setup_line(folder: str, reads_file: str, data_dir: str) -> str:
     """The code the build runs in the kernel before a chapter: :func:`fresh_chapter`."""
     return (
