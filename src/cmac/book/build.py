@@ -238,6 +238,7 @@ class Builder:
         # started when the first chapter runs, so that they load while chapters run
         self.jupyter_books: dict[str, JupyterBookProcess] = {}
         self.pool: ProcessPoolExecutor | None = None
+        self.fingerprints: dict[str, cache.Fingerprint] = {}
 
     def start_jupyter_books(self) -> None:
         if not self.jupyter_books:
@@ -252,12 +253,16 @@ class Builder:
         return self.cache_dir / chapter.name
 
     def current(self, chapter: Chapter) -> cache.Fingerprint:
-        previous = cache.load_state(self.run_dir(chapter))
-        reads = previous.reads if previous else []
-        needed = {n: self.digests[n] for n in chapter.needs}
-        return cache.fingerprint(
-            chapter.source, self.root, chapter.parameters, needed, reads, self.shared_parts
-        )
+        """The chapter's fingerprint from its sources now, computed once per build (the
+        chapters it needs are settled before it is asked for)."""
+        if chapter.name not in self.fingerprints:
+            previous = cache.load_state(self.run_dir(chapter))
+            reads = previous.reads if previous else []
+            needed = {n: self.digests[n] for n in chapter.needs}
+            self.fingerprints[chapter.name] = cache.fingerprint(
+                chapter.source, self.root, chapter.parameters, needed, reads, self.shared_parts
+            )
+        return self.fingerprints[chapter.name]
 
     def changes(self, chapter: Chapter) -> list[str] | None:
         """What changed since the cached run (empty: nothing), or None when there is no
