@@ -14,24 +14,20 @@ from docutils.core import publish_doctree
 
 from cmac import analysis, national, render, tables
 from cmac.book.sphinx_ext import break_points, mark_table_columns
+from cmac.cells import column_kind, is_date_text, is_numeric_text, number_pieces, value_runs
 from cmac.data import load
 from cmac.params import ModelParameters
 from cmac.render import (
     MINUS,
     NBSP,
     analysis_ready,
-    column_kind,
     display_frame,
     estimate_ci,
     human_header,
     is_column_name,
-    is_date_text,
-    is_numeric_text,
     machine_name,
     number,
-    number_pieces,
     p_value,
-    value_runs,
     with_csv,
     with_minus,
 )

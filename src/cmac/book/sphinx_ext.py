@@ -26,7 +26,7 @@ from sphinx.application import Sphinx
 from sphinx.domains.std import StandardDomain
 from sphinx.transforms import SphinxTransform
 
-from cmac.render import DATA_TABLE_CLASS, SHORT_CELL, column_kind, number_pieces, value_runs
+from cmac.cells import DATA_TABLE_CLASS, SHORT_CELL, column_kind, number_pieces, value_runs
 
 
 def author_year_label(entry: Any) -> str:
