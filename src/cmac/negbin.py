@@ -5,9 +5,11 @@ of hundreds of redrawn series; statsmodels fits them one at a time, each fit mos
 on 13 observations. Here every series is fitted at once by Newton's method on arrays. The
 model is statsmodels' ``NegativeBinomial`` (NB2) with log(exposure) as offset, and the start
 is statsmodels' own (the Poisson fit, and its moment estimate of α, at least 0.05). A series
-that does not converge is marked, so that its caller can fit it with statsmodels instead.
-tests/test_negbin.py checks the results against statsmodels and against the likelihood
-maximised by scipy's general optimiser.
+that does not converge is marked, so that its caller can fit it with statsmodels instead. A
+series that is not overdispersed takes the Poisson maximum, the limit as α → 0, and the
+likelihood is written so that it keeps its digits near that limit. tests/test_negbin.py checks
+the results against statsmodels, the likelihood maximised by scipy's general optimiser, the
+Poisson maximum and exact log-gamma sums.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ POISSON_LIMIT_LOG_ALPHA = -30.0
 @dataclass(frozen=True)
 class MaxLikelihood:
     """Per series: the maximised log-likelihood, the parameters, whether the fit converged,
-    and whether it stopped at the edge of where the likelihood can be computed."""
+    and whether it ended on a bound (for NB2: α at 0, or nearly, the Poisson limit)."""
 
     llf: np.ndarray
     params: np.ndarray
@@ -196,9 +198,9 @@ def nb2_max_llf(counts: np.ndarray, design: np.ndarray, exposure: np.ndarray) ->
         observations - coefficients
     )
     start = np.column_stack([poisson.params, np.log(np.maximum(0.05, moment_alpha))])
-    # At α = 0 the score of α is ½ Σ ((y − μ)² − y), μ the Poisson fit: where it is not
-    # positive the likelihood falls as α rises from 0, the maximum is the Poisson one, and
-    # Newton would only creep towards α = 0 (Cameron and Trivedi's test rests on this score).
+    # At α = 0 the score of α is ½ Σ ((y − μ)² − y), μ the Poisson fit (the score behind
+    # Cameron and Trivedi's test). Where it is not positive the likelihood falls as α rises
+    # from 0, so α = 0 is a maximum, the Poisson one; Newton would only creep towards it.
     overdispersed = ((counts - mean) ** 2 - counts).sum(axis=1) > 0
     lower = np.r_[np.full(coefficients, -np.inf), POISSON_LIMIT_LOG_ALPHA]
     negbin = newton(llf, derivatives, start, lower, active=overdispersed)
