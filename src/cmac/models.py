@@ -686,6 +686,9 @@ def negbin_likelihood_ratios(
     return 2 * (llf["full"] - llf["null"])
 
 
+# --- plausibility bound -------------------------------------------------------------------
+
+
 def max_speedup(vegetation_share: float) -> float:
     """Upper bound on the speed-up from removing vegetation work entirely: 1 / (1 − share)."""
     if not 0 <= vegetation_share < 1:
