@@ -80,19 +80,20 @@ bench: $(DEV_READY)
 lint: $(DEV_READY)
 	$(BIN)/ruff check src tests chapters
 
-# The (incremental) build first, so the golden test compares the current results record; then
-# the tests that start no kernel and no Sphinx, on both cores. `make test-all` adds those
-# (marked slow); CI runs it.
+# The (incremental) build first, so the golden test compares the current results record; then,
+# on both cores, the tests that start no kernel and no Sphinx, and the slow ones that guard
+# safety (marked guard: the hostile-text build, the stop and kill tests, the copied project,
+# the chapter that left no record). `make test-all` adds the other slow tests.
 PYTEST := $(RUN) $(BIN)/python -m pytest -n 2 --dist loadfile
 test: lint $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.book.build
-	$(PYTEST) -m "not slow and not browser"
+	$(PYTEST) -m "(guard or not slow) and not browser"
 
-# The tests that start kernels or Sphinx: builds of small books, the hostile-text build, the
-# stop and lock tests, determinism. `make test-all` is `make test` and these.
+# The other tests that start kernels or Sphinx: builds of small books, incremental reruns,
+# determinism. `make test-all` is `make test` and these; CI runs both.
 test-slow: lint $(SYSTEM_READY)
 	$(RUN) $(BIN)/python -m cmac.book.build
-	$(PYTEST) -m "slow and not browser"
+	$(PYTEST) -m "slow and not guard and not browser"
 
 test-all: test test-slow
 

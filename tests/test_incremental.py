@@ -158,6 +158,7 @@ def test_failed_chapter_keeps_its_last_good_run(small_book: Path, tmp_path: Path
     assert (out / "cache" / "02-b" / "02-b.ipynb").read_bytes() == good
 
 
+@pytest.mark.guard
 def test_a_chapter_that_left_no_record_stops_publishing(small_book: Path, tmp_path: Path) -> None:
     """Every chapter's record must reach the published results record: one that ran but
     recorded nothing fails the build by name, and nothing is published."""
@@ -198,6 +199,7 @@ def test_main_names_a_missing_toc_file(
     assert "_toc.yml names 'chapters/02-b', but there is no" in capsys.readouterr().err
 
 
+@pytest.mark.guard
 def test_a_copied_project_checks_its_own_data_not_the_originals(
     small_book: Path, tmp_path: Path
 ) -> None:

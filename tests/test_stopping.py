@@ -17,7 +17,7 @@ import pytest
 from cmac.paths import PROJECT_ROOT
 from tests.test_incremental import chapter
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.guard]
 
 SLEEPER = (
     "import os, pathlib, time\n"

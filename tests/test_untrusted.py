@@ -30,7 +30,7 @@ from cmac.book.site import PDF_NAME
 from cmac.paths import PROJECT_ROOT
 from tests.hostile import HOSTILE, MARKER
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.guard]
 
 # (file, text column, first row): each takes its share of the corpus, a string per row.
 POISONED = [
