@@ -12,7 +12,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from PIL import Image
 
-from cmac.book.figures import FigureCutter, cut_figures, notebook_figures, put_figures
+from cmac.book.figures import (
+    FigureCutter,
+    cut_figures,
+    cutter_version,
+    notebook_figures,
+    put_figures,
+)
+from cmac.book.tidy import palette_png
 
 
 def chart_png(width: int) -> bytes:
@@ -57,12 +64,23 @@ def test_cut_figures_are_smaller_palette_pngs_kept_until_no_notebook_has_them(
         assert path.stat().st_size < len(original)
         with Image.open(path) as image, Image.open(io.BytesIO(original)) as before:
             assert image.mode == "P" and image.size == before.size
-    kept = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    kept = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.png")}
     notebook_with(notebook, first)  # the second figure is gone from the chapter
     again = cut_figures([notebook], cache)
     assert list(again) == [f"{hashlib.sha256(first).hexdigest()}.png"]
-    assert [p.name for p in cache.iterdir()] == list(again)
+    assert sorted(p.name for p in cache.iterdir()) == [*again, "cutter.version"]
     assert again[list(again)[0]].stat().st_mtime_ns == kept[list(again)[0]]  # not cut twice
+
+
+def test_figures_cut_by_other_code_are_cut_again(tmp_path: Path) -> None:
+    png = chart_png(4)
+    cache = tmp_path / "cache"
+    name = next(iter(cut_figures([notebook_with(tmp_path / "a.ipynb", png)], cache)))
+    (cache / name).write_bytes(b"cut by an older cutter")
+    (cache / "cutter.version").write_text("older")
+    again = cut_figures([tmp_path / "a.ipynb"], cache)
+    assert again[name].read_bytes() == palette_png(png)
+    assert (cache / "cutter.version").read_text() == cutter_version()
 
 
 def test_cutting_beside_the_build_replaces_only_known_figures(tmp_path: Path) -> None:

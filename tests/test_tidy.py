@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,35 @@ def test_images_get_their_css_size_and_shrink(tmp_path) -> None:  # noqa: ANN001
         assert shrunk.size == (1280, 800) and shrunk.mode == "P"
     once = figure.read_bytes()
     assert tidy.palette_png(once) is once  # a palette figure is left as it is
+
+
+def test_a_palette_cut_keeps_a_pale_band_and_refuses_to_stray() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    ax.fill_between([0, 10], [0, 4], [6, 10], color="#56b4e9", alpha=0.18, lw=0)
+    ax.plot([0, 10], [3, 7], lw=3)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=200)
+    plt.close(fig)
+    with Image.open(buffer) as drawn:
+        band = drawn.convert("RGB").getpixel((640, 480))  # inside the band, off the line
+    assert max(band) - min(band) > 20  # a pale blue, not white
+    cut = tidy.palette_png(buffer.getvalue())
+    with Image.open(io.BytesIO(cut)) as shrunk:
+        assert shrunk.mode == "P"
+        kept = shrunk.convert("RGB").getpixel((640, 480))
+    assert max(abs(a - b) for a, b in zip(kept, band, strict=True)) <= tidy.PALETTE_TOLERANCE
+
+    noise = np.random.default_rng(1).integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    many = io.BytesIO()
+    Image.fromarray(noise).save(many, "PNG")
+    assert tidy.palette_png(many.getvalue()) == many.getvalue()  # no faithful palette exists
 
 
 def test_title_bar_goes_after_the_sidebar_button_once() -> None:

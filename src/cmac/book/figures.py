@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 import threading
 from pathlib import Path
 
-from cmac.book.tidy import palette_png
+import PIL
+
+from cmac.book.tidy import PALETTE_TOLERANCE, palette_png
 
 
 def notebook_figures(notebook: Path) -> dict[str, bytes]:
@@ -31,11 +34,22 @@ def notebook_figures(notebook: Path) -> dict[str, bytes]:
     return figures
 
 
+def cutter_version() -> str:
+    """A digest of the code that cuts figures: figures cut by other code are never reused."""
+    source = inspect.getsource(palette_png) + repr(PALETTE_TOLERANCE) + PIL.__version__
+    return hashlib.sha256(source.encode()).hexdigest()[:12]
+
+
 def cut_figures(notebooks: list[Path], cache: Path) -> dict[str, Path]:
     """Each figure of the notebooks in ``cache`` as a palette PNG (or as it was, when that is
-    not smaller); returns where each one is, by its Sphinx name. Figures no notebook has any
-    more are dropped from the cache."""
+    not smaller or not faithful); returns where each one is, by its Sphinx name. Figures no
+    notebook has any more, and figures cut by other code, are dropped from the cache."""
     cache.mkdir(parents=True, exist_ok=True)
+    stamp = cache / "cutter.version"
+    if not stamp.exists() or stamp.read_text() != cutter_version():
+        for old in cache.iterdir():
+            old.unlink()
+        stamp.write_text(cutter_version())
     wanted: dict[str, Path] = {}
     for notebook in notebooks:
         for name, data in notebook_figures(notebook).items():
@@ -46,7 +60,7 @@ def cut_figures(notebooks: list[Path], cache: Path) -> dict[str, Path]:
                 scratch.replace(kept)  # never a half-written figure under its name
             wanted[name] = kept
     for stale in cache.iterdir():
-        if stale.name not in wanted:
+        if stale.name not in wanted and stale != stamp:
             stale.unlink()
     return wanted
 
