@@ -193,6 +193,24 @@ def test_bands_have_legend_entries(figures: dict[str, Figure]) -> None:
 # --- The landing page's summary ------------------------------------------------------------
 
 
+def test_no_path_runs_through_a_remaining_area_label(figures: dict[str, Figure]) -> None:
+    fig = figures["paths"]
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    to_data = ax.transData.inverted()
+    labels = [t for t in ax.texts if t.get_text().startswith("remaining:")]
+    assert len(labels) == 2
+    for label in labels:
+        (x0, y0), (x1, y1) = to_data.transform(label.get_window_extent().get_points())
+        for line in ax.lines:
+            xs, ys = (np.asarray(v, dtype=float) for v in line.get_data())
+            if len(xs) < 3:  # the deadline and the remaining-area lines themselves
+                continue
+            inside = np.linspace(x0, x1, 50)
+            heights = np.interp(inside, xs, ys)
+            assert not ((heights > y0) & (heights < y1)).any(), (label.get_text(), line)
+
+
 def test_summary_area_bars_national_points_and_deadline() -> None:
     early, late = load("clearance_1992_1999"), load("clearance_2000_2012")
     series = tables.clearance_1992_2012(early, late, "1992-06")
@@ -208,7 +226,7 @@ def test_summary_area_bars_national_points_and_deadline() -> None:
     # The original Article 5 deadline (1 January 2010) is the only one inside 1992–2012.
     deadline = [line for line in ax.lines if line.get_linestyle() == "--"]
     assert [line.get_xdata()[0] for line in deadline] == [pytest.approx(2010.0)]
-    assert "Article 5 deadline (now 2030)" in legend_texts(fig)
+    assert "First Article 5 deadline (2010)" in legend_texts(fig)
     # Without national figures or deadlines it is CMAC's bars alone.
     bare = plots.summary_area(series).axes[0]
     assert not [c for c in bare.collections if isinstance(c, PathCollection)]

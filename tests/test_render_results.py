@@ -176,7 +176,7 @@ def test_results_table_rows_have_anchors_and_escaped_text() -> None:
     assert "−1.5" in table  # a true minus sign
     assert "&lt;b&gt;limit&lt;/b&gt;" in table and "<b>" not in table
     assert "March &lt;script&gt;" in table
-    assert '<h2><a href="chapters/05-x.html">5. Trends &amp; breaks</a></h2>' in table
+    assert '<h2><a href="chapters/05-x.html">Chapter 5: Trends &amp; breaks</a></h2>' in table
     assert table.index("r-05-x-growth-low") < table.index("r-08-y-when")  # book order
 
 

@@ -46,6 +46,33 @@ def test_bibliography_labels_are_author_year_and_disambiguated() -> None:
     assert disambiguate(["X, 2016", "Y, 2016", "X, 2016"]) == ["X, 2016a", "Y, 2016", "X, 2016b"]
 
 
+def test_bibliography_is_one_a_to_z_run_by_label() -> None:
+    from pybtex.database import parse_string
+
+    from cmac.book.sphinx_ext import AuthorYearStyle, author_year_label
+
+    entries = parse_string(
+        """
+        @misc{z, author = {Zeileis, Achim}, year = {2002}, title = {T}}
+        @misc{x2, author = {{Xinhua} and {IANS}}, year = {2023}, title = {T}}
+        @misc{ak, author = {{Agence Kampuchea Presse}}, year = {2018}, title = {T}}
+        @misc{x1, author = {{Xinhua}}, year = {2018}, title = {T}}
+        @misc{m, organization = {Mine Action Review}, year = {2020}, title = {T}}
+        @misc{an, author = {Andrews, Donald W. K.}, year = {1993}, title = {T}}
+        """,
+        "bibtex",
+    ).entries
+    ordered = AuthorYearStyle().sort(list(entries.values()))
+    assert [author_year_label(e) for e in ordered] == [
+        "Agence Kampuchea Presse, 2018",
+        "Andrews, 1993",
+        "Mine Action Review, 2020",
+        "Xinhua, 2018",
+        "Xinhua and IANS, 2023",
+        "Zeileis, 2002",
+    ]
+
+
 @pytest.mark.slow
 def test_numref_links_number_as_sphinx_does_and_read_their_target_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

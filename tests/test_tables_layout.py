@@ -189,6 +189,8 @@ def test_display_frame_formats_each_column_one_way() -> None:
             "text_numbers": ["3546.3", "24.1"],
             "note": ["-14.1 % a year", "1996-10"],
             "ok": [True, False],
+            "Finished during": ["2061", "2106"],
+            "people": [2012, 2106],
         }
     )
     shown = display_frame(frame)
@@ -200,6 +202,8 @@ def test_display_frame_formats_each_column_one_way() -> None:
         "Text numbers",
         "Note",
         "Ok",
+        "Finished during",
+        "People",
     ]
     assert shown["Year"].tolist() == ["1999", "2001"]  # years are not 1,999
     assert shown["National area (km²)"].tolist() == ["11.9", "32.0"]
@@ -207,6 +211,8 @@ def test_display_frame_formats_each_column_one_way() -> None:
     assert shown["Text numbers"].tolist() == ["3,546.3", "24.1"]
     assert shown["Note"].tolist() == [f"{MINUS}14.1 % a year", "1996-10"]
     assert shown["Ok"].tolist() == ["yes", "no"]
+    assert shown["Finished during"].tolist() == ["2061", "2106"]  # a time column, past 2100
+    assert shown["People"].tolist() == ["2,012", "2,106"]  # a count that looks like years
 
 
 # --- the CSV behind a table -----------------------------------------------------------------------

@@ -274,7 +274,7 @@ def check_qualifiers_kept(*columns: str) -> Callable[[pd.DataFrame, Path], None]
 # --- the registry -------------------------------------------------------------------------
 
 JICA = "JICA report (Komukai), "
-EXTERNAL = "Copied unchanged from shared/external/ (see its README): "
+EXTERNAL = "Copied unchanged from the study's collection of published national figures: "
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
@@ -282,7 +282,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "sources",
             "The source documents",
-            "The two documents in the project's shared/source folder.",
+            "The two documents the book is built from: the JICA report and the CMAC news item.",
             schema(
                 {
                     "source_id": label("Short identifier used by other files"),
@@ -498,7 +498,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "national_clearance",
             "National area cleared or released per year (all operators), 1999–2024",
-            "Copied from shared/external/national_clearance.csv (see its README) with one "
+            "Copied from the study's collection of published national figures with one "
             "change: the 1999 area is marked '~11.9' because the Monitor's words are 'about "
             "11.9'. Definitions change between rows (clearance, cancellation, release; armed "
             "forces in or out); figures kept as printed.",
@@ -536,7 +536,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "cmac_other_figures",
             "CMAC's figures outside the JICA table (averages, later years, cumulative)",
-            "Copied from shared/external/cmac_other_figures.csv (see its README) with one "
+            "Copied from the study's collection of published national figures with one "
             "change: the January–April 2020 area is marked '~30' because the words are "
             "'almost 30'.",
             schema(
@@ -828,9 +828,12 @@ def schema_table(name: str) -> pd.DataFrame:
             "Meaning": [c.description or "" for c in columns.values()],
             "Checks": [
                 "; ".join(
-                    [describe_check(k) for k in c.checks]
+                    (["optional"] if c.nullable else ["required"])
+                    + [
+                        ("if given, " if c.nullable and i == 0 else "") + describe_check(k)
+                        for i, k in enumerate(c.checks)
+                    ]
                     + (["unique"] if c.unique else [])
-                    + (["may be empty"] if c.nullable else ["required"])
                 )
                 for c in columns.values()
             ],

@@ -814,20 +814,26 @@ def clearance_paths(
     handles.append(Patch(color=colours[band_of], alpha=BAND_ALPHA, lw=0))
     labels.append(label)
     first_year = next(iter(paths.values())).index[0]
+    last_year = max(p.index[-1] for p in paths.values())
+    early = pd.concat(paths.values()).loc[
+        lambda c: c.index <= first_year + 0.4 * (last_year - first_year)
+    ]
     for j, (name, value) in enumerate(remaining.items()):
         ax.axhline(value, color="0.3", ls=["--", ":"][j % 2], lw=1.2)
+        on_left = bool((early < value).all())  # else at the right, under it: paths are past it
         ax.text(
-            first_year,
+            first_year if on_left else last_year,
             value,
-            f"remaining: {short_label(name)}",
-            va="bottom",
+            f"remaining: {short_label(name)}" + ("" if on_left else " "),
+            ha="left" if on_left else "right",
+            va="bottom" if on_left else "top",
             zorder=5,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
         )
     deadline_line = ax.axvline(deadline, color="black", lw=1.5)
     handles.append(deadline_line)
     labels.append(f"Deadline (end {deadline})")
-    year_axis(ax, int(first_year), int(max(p.index[-1] for p in paths.values())), centred=True)
+    year_axis(ax, int(first_year), int(last_year), centred=True)
     ax.set_ylabel("km² cleared since start")
     legend_below(fig, handles, labels)
     return fig
@@ -894,7 +900,7 @@ def summary_area(
             line = ax.axvline(float(inside.iloc[0]), color="black", ls="--", lw=1.5, zorder=1)
             after_cmac = sum(label.startswith("CMAC") for label in labels)
             handles.insert(after_cmac, line)  # the legend's first column: CMAC, deadline
-            labels.insert(after_cmac, f"Article 5 deadline (now {steps['date'].max().year})")
+            labels.insert(after_cmac, f"First Article 5 deadline ({inside.iloc[0]:.0f})")
     ax.grid(axis="x", visible=False)
     legend_below(fig, handles, labels, ncol=2)
     return fig

@@ -275,9 +275,14 @@ def _decimals(values: pd.Series) -> int:
     return 3
 
 
-def _is_years(values: pd.Series) -> bool:
+# A header that names a time: its whole numbers of four digits are years (2106 as well).
+TIME_HEADER = re.compile(r"year|during|finish|deadline|date", re.IGNORECASE)
+
+
+def _is_years(values: pd.Series, header: object = "") -> bool:
     whole = values.dropna()
-    return bool(len(whole)) and bool(((whole >= 1900) & (whole <= 2100) & (whole % 1 == 0)).all())
+    low, high = (1000, 9999) if TIME_HEADER.search(str(header)) else (1900, 2100)
+    return bool(len(whole)) and bool(((whole >= low) & (whole <= high) & (whole % 1 == 0)).all())
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -290,7 +295,7 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
             cells = values.map({True: "yes", False: "no"})
         elif pd.api.types.is_numeric_dtype(values):
             floats = values.astype("float64")
-            if _is_years(floats):
+            if _is_years(floats, column):
                 cells = floats.map(lambda v: DASH if pd.isna(v) else str(int(v)))
             else:
                 digits = _decimals(floats.dropna())
@@ -300,7 +305,7 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
             plain = [re.fullmatch(r"-?\d+(?:\.(\d+))?", t) for t in texts if t not in BLANKS]
             if plain and all(plain):
                 floats = pd.Series([float(t) if t not in BLANKS else math.nan for t in texts])
-                if _is_years(floats):
+                if _is_years(floats, column):
                     cells = pd.Series(texts)
                 else:
                     digits = max(len(m.group(1) or "") for m in plain)  # type: ignore[union-attr]

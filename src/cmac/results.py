@@ -33,6 +33,8 @@ DEFAULT_FORMATS = {
     "p": "{:.3f}",
 }
 RESULTS_PAGE = "results.html"
+# The Unit cell of a number that has none (a test statistic, a weight, a share).
+NO_UNIT = '<span title="no unit">–</span>'
 
 
 def anchor(chapter: str, key: str) -> str:
@@ -184,7 +186,8 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
     for chapter, entries in record.groupby("chapter", sort=False):
         number, title = chapters.get(chapter, (chapter, chapter))
         page = "intro.html" if chapter == "intro" else f"chapters/{chapter}.html"
-        heading = f"{number}. {title}" if str(number).isdigit() else title
+        kind = "Chapter " + str(number) if str(number).isdigit() else "Landing page"
+        heading = f"{kind}: {title}"
         rows = []
         for entry in entries.itertuples(index=False):
             row_id = anchor(entry.chapter, entry.key)
@@ -192,7 +195,7 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
                 f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
                 f'<br><span class="what">{cell(entry.description)}</span></td>'
                 f'<td class="num"><span class="value">{cell(shown(entry.value))}</span></td>'
-                f"<td>{cell(entry.unit)}</td></tr>"
+                f"<td>{cell(entry.unit) or NO_UNIT}</td></tr>"
             )
         sections += [
             f'<section class="results-chapter" id="{cell(anchor(chapter, "chapter"))}">',
@@ -211,7 +214,9 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
             "<script>document.getElementById('results-filter').addEventListener('input', e => {"
             " const q = e.target.value.toLowerCase();"
             " for (const r of document.querySelectorAll('.results-record tbody tr'))"
-            " r.hidden = q && !r.textContent.toLowerCase().includes(q); });</script>",
+            " r.hidden = q && !r.textContent.toLowerCase().includes(q);"
+            " for (const s of document.querySelectorAll('.results-chapter'))"
+            " s.hidden = !s.querySelector('tbody tr:not([hidden])'); });</script>",
         ]
     )
 

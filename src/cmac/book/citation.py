@@ -310,9 +310,14 @@ def book_citation(info: BookInfo, version: BookVersion) -> str:
             "}",
         ]
     )
+    addresses = [f"The book: <{info.base_url}>."]
+    if info.repository:
+        addresses.append(f"Its source, with its data and `CITATION.cff`: <{info.repository}>.")
     return "\n".join(
         [
             book_reference(info, version),
+            "",
+            " ".join(addresses),
             "",
             "```bibtex",
             entry,

@@ -22,6 +22,7 @@ from pybtex.backends.plaintext import Backend as PlaintextBackend
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting import BaseSortingStyle
 from sphinx.application import Sphinx
 from sphinx.domains.std import StandardDomain
 from sphinx.transforms import SphinxTransform
@@ -29,8 +30,8 @@ from sphinx.transforms import SphinxTransform
 from cmac.cells import DATA_TABLE_CLASS, SHORT_CELL, column_kind, number_pieces, value_runs
 
 
-def author_year_label(entry: Any) -> str:
-    """'Komukai, 2015'; 'A and B, 2001'; 'A et al., 2001'; corporate authors in full."""
+def label_author(entry: Any) -> str:
+    """Who a label names: 'Komukai'; 'A and B'; 'A et al.'; a corporate author in full."""
     people = entry.persons.get("author") or entry.persons.get("editor") or []
     names = [" ".join(str(n) for n in p.rich_last_names) for p in people]
     names = [n.replace("{", "").replace("}", "") for n in names if n]
@@ -42,7 +43,12 @@ def author_year_label(entry: Any) -> str:
         who = f"{names[0]} and {names[1]}"
     else:
         who = f"{names[0]} et al."
-    return f"{who}, {entry.fields.get('year', 'n.d.')}"
+    return str(who)
+
+
+def author_year_label(entry: Any) -> str:
+    """'Komukai, 2015'; 'A and B, 2001'; 'A et al., 2001'; corporate authors in full."""
+    return f"{label_author(entry)}, {entry.fields.get('year', 'n.d.')}"
 
 
 def disambiguate(labels: list[str]) -> list[str]:
@@ -63,9 +69,18 @@ class AuthorYearLabels(BaseLabelStyle):
         yield from disambiguate([author_year_label(e) for e in sorted_entries])
 
 
+class LabelOrder(BaseSortingStyle):
+    """Entries in the order of their labels: people and organisations in one A–Z run (pybtex's
+    author_year_title puts entries with no person apart), then year, then title."""
+
+    def sorting_key(self, entry: Any) -> tuple[str, str, str]:
+        who = label_author(entry).casefold()
+        return (who, entry.fields.get("year", ""), entry.fields.get("title", "").casefold())
+
+
 class AuthorYearStyle(UnsrtStyle):
     default_label_style = AuthorYearLabels
-    default_sorting_style = "author_year_title"
+    default_sorting_style = LabelOrder
 
 
 register_plugin("pybtex.style.formatting", "author_year_labels", AuthorYearStyle)
