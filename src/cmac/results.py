@@ -194,7 +194,8 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
             rows.append(
                 f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
                 f'<br><span class="what">{cell(entry.description)}</span></td>'
-                f'<td class="num"><span class="value">{cell(shown(entry.value))}</span></td>'
+                f'<td class="{"words" if entry.unit == "text" else "num"}">'
+                f'<span class="value">{cell(shown(entry.value))}</span></td>'
                 f"<td>{cell(entry.unit) or NO_UNIT}</td></tr>"
             )
         sections += [
