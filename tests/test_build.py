@@ -129,6 +129,42 @@ def test_a_step_that_times_out_is_named() -> None:
     assert failure_message(timeout) == "the step 'chromium' timed out after 300 s"
 
 
+def test_a_file_system_error_blames_the_build_folder_only_when_it_is_there(
+    tmp_path: Path,
+) -> None:
+    from cmac.book.build import failure_message
+
+    out = tmp_path / "_build"
+    inside = PermissionError(13, "Permission denied", str(out / "cache" / "x"))
+    elsewhere = PermissionError(13, "Permission denied", str(tmp_path / "data" / "a.csv"))
+    folder = IsADirectoryError(21, "Is a directory", str(tmp_path / "data" / "a.csv"))
+    assert failure_message(inside, out).endswith("(is the build folder writable, with space left?)")
+    assert failure_message(elsewhere, out) == f"Permission denied: {tmp_path / 'data' / 'a.csv'}"
+    assert failure_message(folder, out) == (
+        f"{tmp_path / 'data' / 'a.csv'} is a folder where a file is expected"
+    )
+
+
+def test_a_project_copied_with_its_venv_is_refused_not_built_with_the_originals_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cmac.book.build import main
+
+    copy = tmp_path / "copy"
+    shutil.copytree(PROJECT_ROOT / "src" / "cmac", copy / "src" / "cmac")
+    (copy / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    with open(copy / "src" / "cmac" / "__init__.py", "a") as edited:
+        edited.write("\nEDITED_IN_THE_COPY = True\n")  # an edit the original's code lacks
+    assert main(["--root", str(copy), "--out", str(tmp_path / "out")]) == 1
+    message = capsys.readouterr().err
+    assert f"{copy} has its own src/cmac, but this build runs the code in" in message
+    assert "rm -rf .venv && make book" in message and "Traceback" not in message
+    monkeypatch.chdir(copy)  # no --root: the project the command runs in
+    assert main(["--out", str(tmp_path / "out")]) == 1
+    assert "has its own src/cmac" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "html").exists()
+
+
 def test_publish_replaces_an_older_real_folder_with_a_link(tmp_path: Path) -> None:
     final = tmp_path / "html"
     final.mkdir()

@@ -531,15 +531,42 @@ def build(context: BuildContext) -> Path:
 NAMED_FAILURES = (BuildError, BuildLocked, OSError, subprocess.TimeoutExpired)
 
 
-def failure_message(exc: BaseException) -> str:
-    """One sentence for any failure the build expects: no traceback reaches the reader."""
+def failure_message(exc: BaseException, out: Path | None = None) -> str:
+    """One sentence for any failure the build expects: no traceback reaches the reader. A
+    file-system error in the build folder ``out`` (or of unknown place) asks whether that
+    folder is writable; one elsewhere names the file alone."""
     if isinstance(exc, subprocess.TimeoutExpired):
         command = Path(str(exc.cmd[0] if isinstance(exc.cmd, list) else exc.cmd)).name
         return f"the step '{command}' timed out after {exc.timeout:.0f} s"
+    if isinstance(exc, IsADirectoryError) and exc.filename:
+        return f"{exc.filename} is a folder where a file is expected"
     if isinstance(exc, OSError) and not isinstance(exc, BuildLocked):
         where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror or exc}{where} (is the build folder writable, with space left?)"
+        in_build = (
+            out is None
+            or not exc.filename
+            or Path(os.path.abspath(exc.filename)).is_relative_to(out.absolute())
+        )
+        hint = " (is the build folder writable, with space left?)" if in_build else ""
+        return f"{exc.strerror or exc}{where}{hint}"
     return str(exc)
+
+
+def check_own_code(root: Path) -> None:
+    """The project's own src/cmac is the code this build runs (the same files, if not the
+    same folder). A copied project whose .venv was copied with it would otherwise build with
+    the original's code (its editable install points there), and so would its kernels: an
+    edit of the copy's code would never run."""
+    own = root / "src" / "cmac"
+    running = Path(__file__).resolve().parent.parent
+    if not own.is_dir() or own.resolve() == running:
+        return
+    if cache.tree_digest(own, "*.py") != cache.tree_digest(running, "*.py"):
+        raise BuildError(
+            f"{root} has its own src/cmac, but this build runs the code in {running} (a .venv "
+            f"copied from another project still points there): in {root}, run "
+            "`rm -rf .venv && make book` to install this project's code"
+        )
 
 
 def unexpected(exc: BaseException, out: Path) -> str:
@@ -566,7 +593,13 @@ def positive_int(text: str) -> int:
     return value
 
 
-def stop_on(*_: object) -> None:
+# The signal that stopped the build (SIGINT unless a handler saw another): the exit code is
+# 128 + its number, as a shell reports it (130 for Ctrl-C, 143 for SIGTERM).
+STOPPED_BY = [int(signal.SIGINT)]
+
+
+def stop_on(signum: int, _frame: object = None) -> None:
+    STOPPED_BY[0] = signum
     raise KeyboardInterrupt
 
 
@@ -574,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="build folder (default _build)")
     parser.add_argument(
-        "--root", type=Path, default=PROJECT_ROOT, help="the project to build (default: this one)"
+        "--root", type=Path, default=None, help="the project to build (default: this one)"
     )
     parser.add_argument(
         "--jobs", type=positive_int, default=None, help="chapters at once (default: cores)"
@@ -594,6 +627,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a chapter parameter (repeatable)",
     )
     args = parser.parse_args(argv)
+    if args.root is None:  # this project, or the one the command runs in if that is another
+        here = Path.cwd()
+        args.root = here if (here / "_toc.yml").is_file() else PROJECT_ROOT
     started = time.perf_counter()
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, stop_on)
@@ -603,6 +639,7 @@ def main(argv: list[str] | None = None) -> int:
             from cmac.book.pdf import check_printing_tools
 
             check_printing_tools()
+        check_own_code(args.root.resolve())
         context = BuildContext.for_project(
             args.root,
             args.out,
@@ -617,14 +654,14 @@ def main(argv: list[str] | None = None) -> int:
             "\nBUILD INTERRUPTED: nothing was published; the previous book is unchanged.",
             file=sys.stderr,
         )
-        return 130
+        return 128 + STOPPED_BY[0]
     except Exception as exc:  # noqa: BLE001 - every failure ends the same way, named
         expected = isinstance(exc, NAMED_FAILURES) or type(exc).__name__ in {
             "DataError",
             "ParameterError",
         }
         out = args.out or args.root / "_build"
-        message = failure_message(exc) if expected else unexpected(exc, out)
+        message = failure_message(exc, out) if expected else unexpected(exc, out)
         print(f"\nBUILD FAILED: {message}", file=sys.stderr)
         print("Nothing was published; the previous book, if any, is unchanged.", file=sys.stderr)
         return 1
