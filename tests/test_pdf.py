@@ -20,6 +20,7 @@ from cmac.book.pdf import (
     chapters_in,
     follow_on_css,
     inject,
+    pdf_links,
     redirect_target,
     short_endings,
     title_page_html,
@@ -253,3 +254,19 @@ def test_a_heading_alone_on_a_contents_line_is_not_its_page() -> None:
         "2. Finds per km2\nText.",
     ]
     assert chapter_pages(pages, chapters)["about-this-book"] == 3
+
+
+def test_pdf_links_stay_inside_the_pdf_or_go_to_the_published_site() -> None:
+    page = (
+        '<span id="term-CMAC"></span><a href="intro.html#term-CMAC">CMAC</a>'
+        '<a class="result-ref" href="results.html#r-x-growth">21.4</a>'
+        '<a href="../cmac-study-data.zip" download>zip</a>'
+        '<a href="#fig-1">Fig. 1</a><a href="https://example.org/a?b=1&amp;c=2">web</a>'
+        '<link rel="stylesheet" href="_static/book.css">'
+    )
+    fixed = pdf_links(page, "https://book.example/")
+    assert '<a href="#term-CMAC">CMAC</a>' in fixed  # the anchor is in the page
+    assert 'href="https://book.example/results.html#r-x-growth"' in fixed
+    assert 'href="https://book.example/cmac-study-data.zip"' in fixed
+    assert '<a href="#fig-1">' in fixed and 'href="https://example.org/a?b=1&amp;c=2"' in fixed
+    assert 'href="_static/book.css"' in fixed  # only links a reader follows change

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urljoin
 
 from cmac.book.citation import BookInfo, BookVersion, book_info, book_reference, book_version
 from cmac.book.execute import BuildError
@@ -264,6 +265,31 @@ def run_chromium(page: Path, pdf: Path) -> None:
         raise BuildError(f"printing the PDF failed:\n{completed.stderr[-2000:]}")
 
 
+ANCHOR_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
+
+
+def pdf_links(page: str, base_url: str) -> str:
+    """Links a PDF reader can follow. A relative link (to another page of the site, a
+    download) would point into the folder the PDF was printed in; it goes to the target
+    inside this page when the page holds the anchor, else to the published site."""
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+
+    def fixed(match: re.Match[str]) -> str:
+        href = html.unescape(match.group(2))
+        if not href or href.startswith("#") or re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
+            return match.group(0)
+        path, _, anchor = href.partition("#")
+        if anchor and anchor in ids:
+            target = f"#{anchor}"
+        else:
+            target = urljoin(base_url, re.sub(r"^(\.\.?/)+", "", path)) + (
+                f"#{anchor}" if anchor else ""
+            )
+        return match.group(1) + html.escape(target, quote=True) + match.group(3)
+
+    return ANCHOR_HREF.sub(fixed, page)
+
+
 def front_matter(title: TitlePage, chapters: list[Chapter], pages: dict[str, int]) -> str:
     return title_page_html(title) + "\n" + toc_html(chapters, pages)
 
@@ -279,6 +305,7 @@ def print_pdf(
     if not chapters:
         raise BuildError(f"no chapters found in {source}")
     title = read_title_page(root, parameters)
+    page = pdf_links(page, title.info.base_url)
     css = PRINT_CSS.read_text(encoding="utf-8")
     printable = source.with_name(PRINT_PAGE)  # beside it, so that _static/ and _images/ load
     pages: dict[str, int] = {}
