@@ -45,7 +45,7 @@ CASES = [
         "clearance_2000_2012",
         4,
         "area_m2",
-        "not of type",
+        "is not a whole number",
     ),
     Case(
         "negative count",
@@ -54,7 +54,7 @@ CASES = [
         "clearance_2000_2012",
         3,
         "ap_mines",
-        "greater_than_or_equal_to(0)",
+        "in_range(0, 100000000)",
     ),
     Case(
         "duplicate year",
@@ -244,6 +244,147 @@ CASES = [
         None,
         "field larger than field limit",
     ),
+    Case(
+        "Arabic-Indic digits in a year",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, "2003,9708686", "\u0662\u0660\u0660\u0663,9708686"),
+        "clearance_2000_2012",
+        4,
+        "year",
+        "is not a whole number written in the digits 0-9",
+    ),
+    Case(
+        "full-width digits in a count",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, ",32688,", ",\uff13\uff12\uff16\uff18\uff18,"),
+        "clearance_2000_2012",
+        3,
+        "ap_mines",
+        "is not a whole number",
+    ),
+    Case(
+        "underscore in a year",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, "2003,9708686", "2_003,9708686"),
+        "clearance_2000_2012",
+        4,
+        "year",
+        "is not a whole number",
+    ),
+    Case(
+        "plus sign in a year",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, "2003,9708686", "+2003,9708686"),
+        "clearance_2000_2012",
+        4,
+        "year",
+        "is not a whole number",
+    ),
+    Case(
+        "infinity as a figure",
+        "text_figures.csv",
+        lambda t: replace_in(t, "untac_start,1992,", "untac_start,inf,"),
+        "text_figures",
+        1,
+        "value",
+        "'inf' is not a decimal number",
+    ),
+    Case(
+        "count near 2**63 (would wrap in an int64 sum)",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, ",32688,", ",9223372036854775000,"),
+        "clearance_2000_2012",
+        3,
+        "ap_mines",
+        "is not a whole number",
+    ),
+    Case(
+        "count above the plausible maximum",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, ",32688,", ",999999999999999,"),
+        "clearance_2000_2012",
+        3,
+        "ap_mines",
+        "in_range(0, 100000000)",
+    ),
+    Case(
+        "area larger than Cambodia",
+        "clearance_2000_2012.csv",
+        lambda t: replace_in(t, "2003,9708686", "2003,999999999999"),
+        "clearance_2000_2012",
+        4,
+        "area_m2",
+        "in_range(0, 181035000000)",
+    ),
+    Case(
+        "month 0000-01",
+        "clearance_1992_1999.csv",
+        lambda t: replace_in(t, ",1992-06,", ",0000-01,"),
+        "clearance_1992_1999",
+        1,
+        "start_month",
+        "str_matches",
+    ),
+    Case(
+        "month 9999-12",
+        "clearance_1992_1999.csv",
+        lambda t: replace_in(t, ",1993-10,", ",9999-12,"),
+        "clearance_1992_1999",
+        1,
+        "end_month",
+        "str_matches",
+    ),
+    Case(
+        "unclosed quote that runs to the end",
+        "conflict_chronology.csv",
+        lambda t: replace_in(t, ",Lon Nol takes power", ',"Lon Nol takes power'),
+        "conflict_chronology",
+        1,
+        None,
+        "cannot be read as CSV from line 2 on",
+    ),
+    Case(
+        "quote that swallows the next lines",
+        "conflict_chronology.csv",
+        lambda t: replace_in(
+            replace_in(t, ",Lon Nol takes power", ',"Lon Nol takes power'),
+            "War between",
+            'x",War between',
+        ),
+        "conflict_chronology",
+        1,
+        None,
+        "(an unclosed quote?)",
+    ),
+    Case(
+        "bidirectional override in a text cell",
+        "conflict_chronology.csv",
+        lambda t: replace_in(t, "Lon Nol takes power", "Lon Nol \u202etakes power"),
+        "conflict_chronology",
+        1,
+        "event",
+        "U+202E (RIGHT-TO-LEFT OVERRIDE)",
+    ),
+    Case(
+        "NUL byte in a text cell",
+        "conflict_chronology.csv",
+        lambda t: replace_in(t, "Lon Nol takes power", "Lon Nol\x00 takes power"),
+        "conflict_chronology",
+        1,
+        "event",
+        "U+0000",
+    ),
+    Case(
+        "carriage return inside a quoted cell",
+        "conflict_chronology.csv",
+        lambda t: replace_in(t, "Sihanouk is abroad\n", 'Sihanouk is\rabroad"\n').replace(
+            ",Lon Nol takes", ',"Lon Nol takes', 1
+        ),
+        "conflict_chronology",
+        1,
+        "event",
+        "U+000D",
+    ),
 ]
 
 
@@ -291,12 +432,25 @@ def test_missing_file(data_copy: Path) -> None:
 def test_every_problem_is_listed_not_only_the_first(data_copy: Path) -> None:
     path = data_copy / "clearance_2000_2012.csv"
     text = replace_in(path.read_text(), ",32688,", ",-32688,")
-    write(path, replace_in(text, "2000,8369635", "2000,abc"))
+    write(path, replace_in(text, "2000,8369635", "2000,-1"))
     with pytest.raises(DataError) as caught:
         load("clearance_2000_2012", data_copy)
     assert (caught.value.row, caught.value.column) == (1, "area_m2")
     assert len(caught.value.more) == 1
     assert "row 3, column 'ap_mines'" in str(caught.value)
+
+
+def test_every_number_that_is_not_plain_is_listed(data_copy: Path) -> None:
+    path = data_copy / "clearance_2000_2012.csv"
+    text = replace_in(path.read_text(), ",32688,", ",3e4,")
+    write(path, replace_in(text, "2000,8369635", "2000,abc"))
+    with pytest.raises(DataError) as caught:
+        load("clearance_2000_2012", data_copy)
+    assert (caught.value.row, caught.value.column) == (1, "area_m2")
+    assert caught.value.more == [
+        "row 3, column 'ap_mines': value '3e4' is not a whole number written in the digits 0-9 "
+        "(no +, _, separator or exponent)"
+    ]
 
 
 def test_build_stops_before_any_chapter_runs(

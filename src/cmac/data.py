@@ -11,6 +11,7 @@ import csv
 import io
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,24 @@ from pandera.errors import SchemaErrors
 
 from cmac.paths import PROJECT_ROOT, data_dir
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+# A month from 1950-01 to 2049-12: the study's sources run from 1970 to 2030 ("0000-01" and
+# "9999-12" are typing slips, not dates).
+MONTH_PATTERN = r"^(19[5-9][0-9]|20[0-4][0-9])-(0[1-9]|1[0-2])$"
+# A number cell is written in ASCII digits, with an optional minus and decimal point, and no
+# more than 15 digits before it. int(), float() and pandas also accept Arabic-Indic and
+# full-width digits, "2_010", "+2009", "1e3" and "inf"; none of them belongs in these files.
+PLAIN_INTEGER = re.compile(r"-?[0-9]{1,15}")
+PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]+)?")
+# The most items of one kind a row can count, and the most land it can cover (Cambodia's
+# area, 181,035 km²): far above every figure in the sources, and far below where an int64
+# sum of a few hundred rows could wrap around.
+MAX_COUNT = 100_000_000
+CAMBODIA_AREA_M2 = 181_035 * 1_000_000
+# Characters no cell may hold: control characters (NUL, line breaks, tabs, ...) and the
+# bidirectional controls that reorder what a reader sees ("Trojan Source").
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
 
 
@@ -89,7 +107,7 @@ def col(
 
 
 def count(meaning: str) -> pa.Column:
-    return col("int64", "count", meaning, pa.Check.ge(0))
+    return col("int64", "count", meaning, pa.Check.in_range(0, MAX_COUNT))
 
 
 def month(meaning: str) -> pa.Column:
@@ -97,7 +115,7 @@ def month(meaning: str) -> pa.Column:
 
 
 def optional_count(meaning: str) -> pa.Column:
-    return col("Int64", "count", meaning, pa.Check.ge(0), nullable=True)
+    return col("Int64", "count", meaning, pa.Check.in_range(0, MAX_COUNT), nullable=True)
 
 
 def printed(meaning: str) -> pa.Column:
@@ -128,7 +146,9 @@ def year_and_month(first: int, last: int) -> dict[str, pa.Column]:
 
 
 CLEARANCE_MEASURES = {
-    "area_m2": col("int64", "m²", "Area of land cleared", pa.Check.ge(0)),
+    "area_m2": col(
+        "int64", "m²", "Area of land cleared", pa.Check.in_range(0, CAMBODIA_AREA_M2)
+    ),
     "ap_mines": count("Anti-personnel mines found or destroyed"),
     "at_mines": count("Anti-tank mines found or destroyed"),
     "uxo": count("Items of unexploded ordnance found or destroyed"),
@@ -686,13 +706,27 @@ def read_csv_text(path: Path) -> str:
 
 def parse_csv(path: Path, text: str, expected_columns: list[str]) -> pd.DataFrame:
     """Parse as strings; pandera coerces types so that bad values are reported per cell."""
-    reader = csv.reader(io.StringIO(text))
+    # strict: an unbalanced quote is an error, not a field that swallows the rest of the file
+    reader = csv.reader(io.StringIO(text), strict=True)
+    rows: list[list[str]] = []
+    first_line = 1  # the file line the next record starts on
     try:
-        rows = list(reader)
+        for cells in reader:
+            if reader.line_num != first_line:  # a quoted field ran over a line break
+                raise DataError(
+                    path,
+                    f"the record that starts on line {first_line} runs to line "
+                    f"{reader.line_num}: a quoted field holds a line break (an unclosed quote?)",
+                    row=first_line - 1 if first_line > 1 else None,
+                )
+            rows.append(cells)
+            first_line = reader.line_num + 1
     except csv.Error as exc:
-        line = reader.line_num
-        row = line - 1 if line > 1 else None
-        raise DataError(path, f"cannot be read as CSV: {exc}", row=row) from None
+        raise DataError(
+            path,
+            f"cannot be read as CSV from line {first_line} on: {exc} (an unclosed quote?)",
+            row=first_line - 1 if first_line > 1 else None,
+        ) from None
     if not rows:
         raise DataError(path, "file is empty (no header line)")
     header, body = rows[0], rows[1:]
@@ -712,8 +746,49 @@ def parse_csv(path: Path, text: str, expected_columns: list[str]) -> pd.DataFram
     unexpected = [c for c in header if c not in expected_columns]
     if unexpected:
         raise DataError(path, "column is not in the schema", column=unexpected[0])
+    for row_number, cells in enumerate([r for r in body if r], start=1):
+        for name, cell in zip(header, cells, strict=True):
+            check_characters(path, cell, row_number, name)
     frame = pd.DataFrame([r for r in body if r], columns=header, dtype=object)
     return frame.replace({"": None}).reindex(columns=expected_columns)
+
+
+def check_characters(path: Path, cell: str, row: int, column: str) -> None:
+    """Refuse a control or bidirectional-control character, naming it."""
+    for char in cell:
+        if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc":
+            name = unicodedata.name(char, "control character")
+            raise DataError(
+                path,
+                f"holds an invisible character U+{ord(char):04X} ({name}); remove it",
+                row,
+                column,
+            )
+
+
+def check_plain_numbers(path: Path, frame: pd.DataFrame, schema: pa.DataFrameSchema) -> None:
+    """Every number cell is ASCII digits (:data:`PLAIN_INTEGER`, :data:`PLAIN_DECIMAL`), before
+    the schema converts it; every such cell is listed."""
+    problems = []
+    for name, column in schema.columns.items():
+        kind = str(column.dtype)
+        if kind not in ("int64", "Int64", "float64"):
+            continue
+        pattern = PLAIN_DECIMAL if kind == "float64" else PLAIN_INTEGER
+        what = (
+            "a decimal number written in the digits 0-9"
+            if kind == "float64"
+            else "a whole number written in the digits 0-9 (no +, _, separator or exponent)"
+        )
+        for row, cell in enumerate(frame[name], start=1):
+            if cell is not None and not pattern.fullmatch(cell):
+                problems.append((row, name, f"value {cell!r} is not {what}"))
+    if problems:
+        problems.sort()
+        (row, name, problem), more = problems[0], problems[1:]
+        raise DataError(
+            path, problem, row, name, [f"row {r}, column '{c}': {p}" for r, c, p in more]
+        )
 
 
 def describe_failure(case: pd.Series) -> str:
@@ -756,6 +831,7 @@ def read_validated(path: Path, dataset_schema: pa.DataFrameSchema) -> pd.DataFra
     frame = parse_csv(path, read_csv_text(path), list(dataset_schema.columns))
     if frame.empty:
         raise DataError(path, "file has a header but no data rows")
+    check_plain_numbers(path, frame, dataset_schema)
     try:
         return dataset_schema.validate(frame, lazy=True)
     except SchemaErrors as errors:
@@ -791,7 +867,10 @@ def text_figure(key: str, folder: Path | None = None) -> float:
     return float(figures.at[key, "value"])
 
 
-PATTERN_NAMES = {MONTH_PATTERN: "a month, YYYY-MM", SNAKE_CASE: "lower case, digits and _"}
+PATTERN_NAMES = {
+    MONTH_PATTERN: "a month, YYYY-MM, 1950-01 to 2049-12",
+    SNAKE_CASE: "lower case, digits and _",
+}
 TYPE_NAMES = {
     "str": "text",
     "string[python]": "text",
@@ -811,7 +890,7 @@ def describe_check(check: pa.Check) -> str:
     if check.name in symbols:
         return f"{symbols[check.name]} {next(iter(stats.values()))}"
     if check.name == "in_range":
-        return f"{stats['min_value']} to {stats['max_value']}"
+        return f"{stats['min_value']:,} to {stats['max_value']:,}"
     if check.name == "str_length":
         return "not blank"
     return check.name
