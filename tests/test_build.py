@@ -86,6 +86,34 @@ def test_finished_notebook_hides_the_injected_parameters(tmp_path: Path) -> None
     assert "tags" not in cells[1].metadata
 
 
+def test_finished_notebook_keeps_no_timings_and_no_build_folders(tmp_path: Path) -> None:
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                'data_dir = "/x/data"\nscale = "level"',
+                metadata={
+                    "tags": ["injected-parameters"],
+                    "papermill": {"start_time": "2026-12-06T18:36:01+00:00", "duration": 0.1},
+                    "execution": {"iopub.status.busy": "2026-12-06T18:36:01.2Z"},
+                },
+            ),
+            new_code_cell("x", metadata={"execution": {"shell.execute_reply": "2026-12-06"}}),
+        ]
+    )
+    notebook.metadata["papermill"] = {
+        "end_time": "2026-12-06T18:36:03+00:00",
+        "parameters": {"data_dir": "/x/data", "results_dir": "/x/run.123", "scale": "level"},
+    }
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(notebook, path)
+    finish_notebook(path)
+    finished = nbformat.read(path, as_version=4)
+    assert "papermill" not in finished.metadata
+    assert all(not {"papermill", "execution"} & set(c.metadata) for c in finished.cells)
+    assert finished.cells[0].source == '# Parameters\nscale = "level"'
+    assert "2026" not in path.read_text()
+
+
 def two_cell_notebook(path: Path, parameters: str, code: str) -> Path:
     """A notebook with a parameters cell and one code cell, for the python3 kernel."""
     notebook = new_notebook(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -74,3 +77,26 @@ def test_figures_carry_no_timestamps(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert images
     for image in images:
         assert not {"Creation Time", "date:create", "date:modify"} & set(png_text_keys(image))
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_two_cold_builds_publish_the_same_bytes(tmp_path: Path) -> None:
+    """The whole published site, built twice from nothing in other time zones and with other
+    hash seeds, is byte for byte the same (issue 23: executed notebooks carried timestamps)."""
+    sites = []
+    for run, (zone, seed) in enumerate([("UTC", "1"), ("Pacific/Kiritimati", "2")]):
+        out = tmp_path / f"build{run}"
+        environment = {**os.environ, "TZ": zone, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-m", "cmac.book.build", "--out", str(out)],
+            cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, check=False,
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        sites.append(site_files(out / "html"))
+    first, second = sites
+    assert sorted(first) == sorted(second)
+    differ = [name for name in first if first[name] != second[name]]
+    assert differ == [], f"these published files differ between two builds: {differ[:10]}"

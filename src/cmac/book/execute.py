@@ -28,12 +28,14 @@ class BuildError(RuntimeError):
 
 
 def finish_notebook(notebook_path: Path) -> None:
-    """Make an executed chapter ready to publish: hide papermill's injected cell. (Its
+    """Make an executed chapter ready to publish: hide papermill's injected cell, and drop
+    what would differ between two runs of the same chapter (:func:`drop_run_details`). (Its
     figures are cut to a palette while the pages are built: :mod:`cmac.book.figures`.)"""
     import nbformat
 
     notebook = nbformat.read(notebook_path, as_version=4)
     hide_injected_parameters(notebook)
+    drop_run_details(notebook)
     nbformat.write(notebook, notebook_path)
 
 
@@ -43,6 +45,42 @@ def hide_injected_parameters(notebook: Any) -> None:
         tags = cell.get("metadata", {}).get("tags", [])
         if INJECTED_TAG in tags and "remove-cell" not in tags:
             tags.append("remove-cell")
+
+
+# Parameters that name the build machine's own folders (a run folder differs on every run);
+# the published notebook leaves them at the notebook's defaults, which mean the same folders
+# in a reader's own copy of the project.
+MACHINE_PARAMETERS = frozenset({"data_dir", "results_dir", "chapter_results"})
+
+
+def drop_run_details(notebook: Any) -> None:
+    """Remove papermill's and nbclient's timings (start and end times, durations) and the
+    build machine's folders, number the cells from 1, and give papermill's cell a fixed id,
+    so that two builds of one commit publish the same bytes whatever the clock, time zone,
+    run folder or kernel. The parameters a reader set stay, written by papermill's own
+    translator."""
+    from papermill.translators import translate_parameters
+
+    run = notebook.metadata.pop("papermill", {})
+    count = 0
+    for cell in notebook.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.get("execution_count") is not None:
+            # numbered as in a kernel of its own: a worker's kept kernel ran other chapters
+            count += 1
+            cell.execution_count = count
+            for output in cell.outputs:
+                if output.get("output_type") == "execute_result":
+                    output.execution_count = count
+        if INJECTED_TAG in cell.metadata.get("tags", []):
+            kept = {
+                name: value
+                for name, value in run.get("parameters", {}).items()
+                if name not in MACHINE_PARAMETERS
+            }
+            cell.source = translate_parameters("python3", "python", kept).rstrip("\n")
+            cell.id = "injected-parameters"  # papermill draws a random one
 
 
 ENGINE = "cmac"
