@@ -25,7 +25,7 @@ LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.0 --generate-hash
 	--annotation-style line --quiet
 
 .PHONY: book pdf system book-offline test test-slow test-all lint check-book bench kernel clean golden \
-	audit lock jupyter
+	audit lock jupyter rerun
 
 $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -120,6 +120,29 @@ check-book: $(DEV_READY) $(SYSTEM_READY)
 audit: $(READY) $(NODE_READY) $(SYSTEM_READY)
 	unshare --net bash -c 'ip link set lo up && $(RUN) CHROME_PATH=/usr/bin/chromium \
 		$(BIN)/python -m cmac.book.audit'
+
+# One chapter with other parameters, run by papermill into _build/reruns/<chapter>/ (the
+# executed notebook, results/<chapter>.json, tables/, papermill.log), e.g.
+#   make rerun CHAPTER=05-trends-and-breaks SET="scale=level series_start=1992"
+# A failed run prints one line first, the error (a misspelt or bad parameter says which and
+# why); papermill's full message stays in papermill.log. RERUN_DIR=... names another folder.
+CHAPTER ?=
+SET ?=
+RERUN_DIR ?= _build/reruns/$(CHAPTER)
+RERUN_SOURCE = $(firstword $(wildcard chapters/$(CHAPTER).ipynb $(CHAPTER).ipynb))
+rerun: $(READY)
+	@if [ -z "$(CHAPTER)" ] || [ -z "$(RERUN_SOURCE)" ]; then \
+		echo "RERUN FAILED: CHAPTER='$(CHAPTER)' is not a chapter; chapters: intro" \
+			$(patsubst chapters/%.ipynb,%,$(wildcard chapters/*.ipynb)) >&2; exit 2; fi
+	@mkdir -p "$(RERUN_DIR)"
+	@echo "Running $(RERUN_SOURCE) into $(RERUN_DIR)/ ..."
+	@$(RUN) $(BIN)/papermill "$(RERUN_SOURCE)" "$(RERUN_DIR)/$(CHAPTER).ipynb" \
+		--no-progress-bar -p results_dir "$$(realpath -m "$(RERUN_DIR)")" \
+		$(foreach s,$(SET),-p $(firstword $(subst =, ,$(s))) "$(patsubst $(firstword $(subst =, ,$(s)))=%,%,$(s))") \
+		2> "$(RERUN_DIR)/papermill.log" \
+		|| { echo "RERUN FAILED: $$(grep -v '^\s*$$' "$(RERUN_DIR)/papermill.log" | tail -n 1)" >&2; \
+		     echo "(papermill's full message: $(RERUN_DIR)/papermill.log)" >&2; exit 1; }
+	@echo "Done: $(RERUN_DIR)/results/$(CHAPTER).json and $(RERUN_DIR)/tables/"
 
 # Jupyter kernels of this clone's .venv. Each clone registers its own: `make jupyter` puts
 # them inside .venv (--sys-prefix), where only this clone's JupyterLab looks (jupyter_core

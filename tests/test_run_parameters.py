@@ -3,6 +3,7 @@ stops the run and names the nearest real one; a bad value stops it in one clear 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -154,3 +155,56 @@ def test_papermill_stops_a_bad_run_with_one_clear_line(
     assert tail[-1] == line
     assert tail[-2] == 'Exception encountered at "In [3]":'
     assert not (tmp_path / "results").exists()  # stopped before the chapter wrote anything
+
+
+@pytest.mark.slow
+def test_make_rerun_prints_the_error_first_in_one_line(tmp_path: Path) -> None:
+    """`make rerun`: a failed run's first line on the terminal is the error itself."""
+    run = subprocess.run(
+        [
+            "make",
+            "-s",
+            "-o",
+            ".venv/.ready",
+            "rerun",
+            "CHAPTER=02-emergency-phase",
+            "SET=first_period_strat=1992-01",
+            f"RERUN_DIR={tmp_path / 'run'}",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode != 0
+    assert run.stderr.splitlines()[0] == (
+        "RERUN FAILED: ParameterError: 'first_period_strat' is not a parameter of "
+        "02-emergency-phase; did you mean 'first_period_start'? its parameters: "
+        "first_period_start, data_dir, results_dir"
+    )
+    assert (tmp_path / "run" / "papermill.log").exists()
+    assert not (tmp_path / "run" / "results").exists()
+
+
+@pytest.mark.slow
+def test_make_rerun_writes_the_chapters_results_where_asked(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [
+            "make",
+            "-s",
+            "-o",
+            ".venv/.ready",
+            "rerun",
+            "CHAPTER=02-emergency-phase",
+            "SET=first_period_start=1992-01",
+            f"RERUN_DIR={tmp_path / 'run'}",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    record = json.loads((tmp_path / "run" / "results" / "02-emergency-phase.json").read_text())
+    months = {row["key"]: row["value"] for row in record}["months_first"]
+    assert months == 22  # January 1992 to October 1993; the default June 1992 gives 17
