@@ -9,11 +9,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 DEV_READY := $(VENV)/.dev-ready
+JUPYTER_READY := $(VENV)/.jupyter-ready
 NODE_READY := node_modules/.ready
 SYSTEM_READY := $(VENV)/.system-ready
 RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 # uv installs the hashed locks (requirements.txt: the book; requirements-dev.txt: the book,
-# the tests, the browser checks and ruff), both compiled from pyproject.toml by `make lock`.
+# the tests, the browser checks and ruff; requirements-jupyter.txt: the book and JupyterLab,
+# for `make jupyter` only), all compiled from pyproject.toml by `make lock`.
 # It compiles bytecode as it installs: some machines set PYTHONDONTWRITEBYTECODE, and every
 # kernel would otherwise compile pandas and statsmodels afresh.
 UV_VERSION := 0.13.9
@@ -23,7 +25,7 @@ LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.0 --generate-hash
 	--annotation-style line --quiet
 
 .PHONY: book pdf system book-offline test test-slow test-all lint check-book bench kernel clean golden \
-	audit lock
+	audit lock jupyter rerun
 
 $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,11 +41,18 @@ $(DEV_READY): requirements-dev.txt pyproject.toml | $(UV)
 	$(UV_INSTALL) --no-deps --no-build-isolation -e .
 	touch $@ $(READY)
 
-# Recompile both locks from pyproject.toml (the versions already locked are kept where they
-# still fit); commit the result.
+$(JUPYTER_READY): requirements-jupyter.txt pyproject.toml | $(UV)
+	$(UV_INSTALL) --require-hashes -r requirements-jupyter.txt
+	$(UV_INSTALL) --no-deps --no-build-isolation -e .
+	touch $@
+
+# Recompile the locks from pyproject.toml (the versions already locked are kept where they
+# still fit); commit the result. JupyterLab's lock is held to the book's versions (-c), so
+# installing it never changes a package the chapters run with.
 lock: | $(UV)
 	$(LOCK) -o requirements.txt
-	$(LOCK) --all-extras -o requirements-dev.txt
+	$(LOCK) --extra test --extra browser --extra dev -o requirements-dev.txt
+	$(LOCK) --extra jupyter -c requirements.txt -o requirements-jupyter.txt
 
 $(NODE_READY): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -112,8 +121,50 @@ audit: $(READY) $(NODE_READY) $(SYSTEM_READY)
 	unshare --net bash -c 'ip link set lo up && $(RUN) CHROME_PATH=/usr/bin/chromium \
 		$(BIN)/python -m cmac.book.audit'
 
+# One chapter with other parameters, run by papermill into _build/reruns/<chapter>/ (the
+# executed notebook, results/<chapter>.json, tables/, papermill.log), e.g.
+#   make rerun CHAPTER=05-trends-and-breaks SET="scale=level series_start=1992"
+# A failed run prints one line first, the error (a misspelt or bad parameter says which and
+# why); papermill's full message stays in papermill.log. RERUN_DIR=... names another folder.
+CHAPTER ?=
+SET ?=
+RERUN_DIR ?= _build/reruns/$(CHAPTER)
+RERUN_SOURCE = $(firstword $(wildcard chapters/$(CHAPTER).ipynb $(CHAPTER).ipynb))
+rerun: $(READY)
+	@if [ -z "$(CHAPTER)" ] || [ -z "$(RERUN_SOURCE)" ]; then \
+		echo "RERUN FAILED: CHAPTER='$(CHAPTER)' is not a chapter; chapters: intro" \
+			$(patsubst chapters/%.ipynb,%,$(wildcard chapters/*.ipynb)) >&2; exit 2; fi
+	@mkdir -p "$(RERUN_DIR)"
+	@echo "Running $(RERUN_SOURCE) into $(RERUN_DIR)/ ..."
+	@$(RUN) $(BIN)/papermill "$(RERUN_SOURCE)" "$(RERUN_DIR)/$(CHAPTER).ipynb" \
+		--no-progress-bar -p results_dir "$$(realpath -m "$(RERUN_DIR)")" \
+		$(foreach s,$(SET),-p $(firstword $(subst =, ,$(s))) "$(patsubst $(firstword $(subst =, ,$(s)))=%,%,$(s))") \
+		2> "$(RERUN_DIR)/papermill.log" \
+		|| { echo "RERUN FAILED: $$(grep -v '^\s*$$' "$(RERUN_DIR)/papermill.log" | tail -n 1)" >&2; \
+		     echo "(papermill's full message: $(RERUN_DIR)/papermill.log)" >&2; exit 1; }
+	@echo "Done: $(RERUN_DIR)/results/$(CHAPTER).json and $(RERUN_DIR)/tables/"
+
+# Jupyter kernels of this clone's .venv. Each clone registers its own: `make jupyter` puts
+# them inside .venv (--sys-prefix), where only this clone's JupyterLab looks (jupyter_core
+# prefers a virtual environment's own kernels over the user's); `make kernel` registers one
+# for a Jupyter you already have (--user), under a name made from this clone's path, so two
+# clones never re-point each other's kernel.
+KERNEL_ID := $(shell printf '%s' "$(CURDIR)" | sha256sum | cut -c1-10)
+KERNEL_NAME := cmac-study-$(KERNEL_ID)
 kernel: $(READY)
-	$(BIN)/python -m ipykernel install --user --name cmac-study --display-name "CMAC study"
+	$(BIN)/python -m ipykernel install --user --name "$(KERNEL_NAME)" \
+		--display-name "CMAC study ($(CURDIR))"
+
+# JupyterLab on the project, with its kernel: the chapters ask for "python3", which here is
+# this .venv's Python (and so is "CMAC study", for new notebooks). JUPYTER_ARGS passes more
+# options, e.g. make jupyter JUPYTER_ARGS="--no-browser --port 8899". As root (a container,
+# CI's machine), Jupyter refuses to start without --allow-root: it is passed there.
+JUPYTER_ARGS ?=
+AS_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+jupyter: $(JUPYTER_READY)
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (CMAC study)"
+	$(BIN)/python -m ipykernel install --sys-prefix --name cmac-study --display-name "CMAC study"
+	cd "$(CURDIR)" && $(RUN) $(BIN)/jupyter lab --notebook-dir="$(CURDIR)" $(AS_ROOT) $(JUPYTER_ARGS)
 
 clean:
 	rm -rf _build

@@ -73,6 +73,9 @@ def test_other_values_are_refused_with_the_reason(raw: str, default: object, pro
         ("08-national-context.mines_rate_km2=1e308", "0 or a positive number"),
         ("08-national-context.deadline_year=2030.0", "whole number"),
         ("02-emergency-phase.first_period_start=1992-13", "a month written YYYY-MM"),
+        ("02-emergency-phase.first_period_start=banana", "'banana': expected a month"),
+        ("03-reform-and-growth.first_period_start=1992-6", "'1992-6': expected a month"),
+        ("05-trends-and-breaks.sclae=level", "not a parameter of 05-trends-and-breaks"),
         ("05-trends-and-breaks.nope=1", "not a parameter of 05-trends-and-breaks"),
     ],
 )

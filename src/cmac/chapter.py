@@ -5,6 +5,11 @@ A chapter's setup cell calls :func:`start_chapter` with its notebook parameters 
 and ``results_dir``. The build passes both explicitly; a reader running a notebook by hand can
 leave them empty for the project's ``data/`` and ``_build/``. Nothing else tells a chapter
 where files are: no environment variable, no module global.
+
+Every chapter calls :func:`start_chapter` right after its parameters cell, so that is where a
+run's parameters are checked, for every chapter alike: a name papermill injected that the
+chapter does not declare (``-p sclae level``) stops the run and names the nearest real one,
+and each value is checked as the chapter checks it (:func:`cmac.params.check_run`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cmac import data, paths, render
+from cmac import data, params, paths, render
 from cmac.plots import set_style
 from cmac.results import ResultsRecord
 
@@ -59,6 +64,7 @@ def start_chapter(
     project's _build/). ``page_prefix`` leads from the page to the book's root ("" for the
     landing page).
     """
+    check_parameters(name)
     set_style()
     folder = Path(data_dir).resolve() if data_dir else paths.data_dir()
     if not folder.is_dir():
@@ -66,3 +72,16 @@ def start_chapter(
     output = Path(results_dir).resolve() if results_dir else paths.build_dir()
     record = ResultsRecord(name, output / "results", page_prefix=page_prefix)
     return Chapter(name, folder, output, record)
+
+
+def check_parameters(name: str) -> None:
+    """In a kernel (IPython's public ``get_ipython()``), check the parameters the run set:
+    their names against the chapter's parameters cell, their values as the chapter checks
+    them. Outside IPython (a test calling :func:`start_chapter`), nothing to check."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    namespace = shell.user_ns
+    params.check_run(name, list(namespace.get("In", [])), namespace)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import ast
+import difflib
 import inspect
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 
 import pandas as pd
 
 
 class ParameterError(ValueError):
-    """A chapter parameter has a value the chapter cannot use."""
+    """A chapter parameter has a value the chapter cannot use, or no chapter parameter has
+    the name given."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of the traceback (and papermill repeats them):
+        # the reader's mistake, in one line, not the code that found it.
+        return [f"ParameterError: {self}"]
 
 
 def require(name: str, value: object, ok: bool, expected: str) -> None:
@@ -156,3 +164,62 @@ def check_chapter_parameters(chapter: str, values: dict[str, object]) -> None:
         accepted = inspect.signature(check).parameters
         values = {k: v for k, v in values.items() if k in accepted}
     check(**values)
+
+
+# papermill marks the cell it injects with this first line (its translators' "# Parameters"
+# comment); --inject-paths and the like add names of their own, which chapters ignore.
+INJECTED_CELL_FIRST_LINE = "# Parameters"
+PAPERMILL_OWN_PREFIX = "PAPERMILL_"
+
+
+def assigned_names(source: str) -> list[str]:
+    """The names a cell assigns at its top level, in order (a parameters cell's parameters)."""
+    names: list[str] = []
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id not in names:
+                names.append(target.id)
+    return names
+
+
+def injected_parameters(history: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """From a kernel's input history (IPython's ``In``): the names papermill injected and the
+    names the chapter's parameters cell (the cell run just before them) declares; None when
+    papermill injected nothing."""
+    for index in range(len(history) - 1, 0, -1):
+        if history[index].lstrip().startswith(INJECTED_CELL_FIRST_LINE + "\n"):
+            return assigned_names(history[index]), assigned_names(history[index - 1])
+    return None
+
+
+def check_names(chapter: str, given: Sequence[str], declared: Sequence[str]) -> None:
+    """Every name given is a parameter the chapter declares; ParameterError names the first
+    that is not, with the nearest declared name."""
+    for name in given:
+        if name in declared or name.startswith(PAPERMILL_OWN_PREFIX):
+            continue
+        nearest = difflib.get_close_matches(name, declared, n=1, cutoff=0.6)
+        hint = f"did you mean '{nearest[0]}'? " if nearest else ""
+        raise ParameterError(
+            f"'{name}' is not a parameter of {chapter}; {hint}"
+            f"its parameters: {', '.join(declared)}"
+        )
+
+
+def check_run(chapter: str, history: Sequence[str], namespace: Mapping[str, object]) -> None:
+    """A chapter's parameters as a run set them, before the chapter does anything: any name
+    papermill injected must be one the chapter declares, and each value is checked as the
+    chapter's own check (:data:`CHAPTER_CHECKS`) checks it."""
+    injected = injected_parameters(history)
+    if injected is not None:
+        given, declared = injected
+        check_names(chapter, given, declared)
+    check = CHAPTER_CHECKS.get(chapter)
+    if check is None:
+        return
+    # The models chapter's check has defaults; the others need each of their parameters (a
+    # namespace without them is not a chapter's run: nothing to check).
+    model = check is check_model_parameters
+    if model or all(name in namespace for name in inspect.signature(check).parameters):
+        check_chapter_parameters(chapter, dict(namespace))
