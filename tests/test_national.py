@@ -180,7 +180,9 @@ def test_casualty_decline_on_an_exact_exponential() -> None:
     years = range(1996, 2025)
     preferred = pd.Series([1000 * 0.9 ** (y - 1996) for y in years], index=list(years))
     decline = national.casualty_decline(preferred, 1996, 2010, replications=99)
-    assert decline.change == pytest.approx((-10.0, -10.0, -10.0))
+    assert decline.ols == pytest.approx((-10.0, -10.0, -10.0))
+    # AR(1) by maximum likelihood on an exact curve: the optimiser stops close to it
+    assert decline.change == pytest.approx((-10.0, -10.0, -10.0), rel=1e-4)
     assert len(decline.years) == 29
     with pytest.raises(ValueError, match="change year"):
         national.casualty_decline(preferred, 1996, 1990, replications=99)
