@@ -760,10 +760,12 @@ def prediction_check_layout(check: pd.DataFrame) -> pd.DataFrame:
                 bounded(v, q)
                 for v, q in zip(check["km2_per_year"], check["qualifier"], strict=True)
             ],
-            "As printed": check["printed"].astype(str)
-            + " ("
-            + check["period"].map(period_words)
-            + ")",
+            "As printed": [
+                text if period_words(period) == period else f"{text} ({period_words(period)})"
+                for text, period in zip(
+                    check["printed"].astype(str), check["period"].astype(str), strict=True
+                )
+            ],
             "Trend, km²/yr (95 % prediction interval)": [
                 render.estimate_ci(m, lo, hi)
                 for m, lo, hi in zip(
