@@ -482,7 +482,7 @@ def decline_layout(decline: Decline, change_year: int) -> pd.DataFrame:
 # --- remaining area by scope, and rates that match each scope -------------------------------
 
 SCOPES = {
-    "mines": "mined area (AP and AT mines): the scope of the Article 5 deadline",
+    "mines": "mined area (AP and AT mines), wider than the Article 5 scope (AP mines)",
     "other": "cluster munitions and other ERW (outside Article 5)",
     "all": "all contamination: mines, cluster munitions and other ERW",
 }
