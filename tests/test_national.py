@@ -363,9 +363,9 @@ def test_required_rate_is_area_over_years_left() -> None:
     ("rates", "start"),
     [
         ([60.0, 70.0], "on track if clearance keeps to the recorded rates (60 to 70"),
-        ([40.0, 50.0], "out of reach at every recorded rate (40 to 50"),
+        ([40.0, 50.0], "out of reach at each of the recorded rates (40 to 50"),
         ([40.0, 64.0, 54.0], "at risk: it needs 58 km² a year, which only the fastest"),
-        ([40.0, 64.0, 60.0], "at risk: it needs 58 km² a year, which 2 of the 3"),
+        ([40.0, 64.0, 60.0], "at risk: it needs 58 km² a year, which 2 of the 3 recorded rates"),
     ],
 )
 def test_deadline_outlook_says_what_it_depends_on(rates: list[float], start: str) -> None:

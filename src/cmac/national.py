@@ -992,7 +992,9 @@ def deadline_finishes(rates: pd.DataFrame, areas: dict[str, DeadlineArea]) -> pd
     return out
 
 
-def deadline_outlook(rates: pd.Series, required: float, deadline_year: int) -> str:
+def deadline_outlook(
+    rates: pd.Series, required: float, deadline_year: int, what: str = "recorded rates"
+) -> str:
     """Words for what meeting the deadline depends on: the rate it needs against the range
     of recorded rates, and how many of them reach it."""
     low, high, n = rates.min(), rates.max(), len(rates)
@@ -1000,16 +1002,13 @@ def deadline_outlook(rates: pd.Series, required: float, deadline_year: int) -> s
     span = f"{render.number(low, 0)} to {render.number(high, 0)} km² a year"
     need = f"{render.number(required, 0)} km² a year"
     if reach == n:
-        return f"on track if clearance keeps to the recorded rates ({span}), which all reach " + (
+        return f"on track if clearance keeps to the {what} ({span}), which all reach " + (
             f"the {need} it needs by the end of {deadline_year}"
         )
     if reach == 0:
-        return f"out of reach at every recorded rate ({span}): it needs {need}"
-    which = "only the fastest" if reach == 1 else f"{reach} of the {n}"
-    return (
-        f"at risk: it needs {need}, which {which} of the recorded rates ({span}) "
-        f"reach{'es' if reach == 1 else ''}"
-    )
+        return f"out of reach at each of the {what} ({span}): it needs {need}"
+    which = f"only the fastest of the {what}" if reach == 1 else f"{reach} of the {n} {what}"
+    return f"at risk: it needs {need}, which {which} ({span}) reach{'es' if reach == 1 else ''}"
 
 
 def with_reader_rate(rates: pd.DataFrame, rate_km2: float) -> pd.DataFrame:
