@@ -285,7 +285,7 @@ def fit_trend_ar1(times: np.ndarray, y: np.ndarray, log_scale: bool) -> dict[str
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)  # start values at this n
-        result = ARIMA(values, exog=exog, order=(1, 0, 0), trend="c").fit(cov_type="oim")
+        result = ARIMA(values, exog=exog, order=(1, 0, 0), trend="c").fit(cov_type="approx")
     names = list(result.model.param_names)
     params, ci = np.asarray(result.params), np.asarray(result.conf_int())
     i = names.index("trend")

@@ -203,6 +203,12 @@ def deadline_dates(deadlines: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def unconfirmed(source: str) -> bool:
+    """A figure whose only source is a machine-written summary (no primary or press source
+    was found for it): shown, flagged, and kept out of every conclusion."""
+    return "ai-written" in source.lower()
+
+
 def recent_national_rates(national: pd.DataFrame, since: int = 2014) -> pd.DataFrame:
     """Yearly clearance rates the national figures support since ``since``: single years as
     printed, partial years scaled to twelve months, multi-year totals divided by years."""
@@ -238,6 +244,7 @@ def recent_national_rates(national: pd.DataFrame, since: int = 2014) -> pd.DataF
                 "basis": basis,
                 "source": row["source"],
                 "rank": source_rank(row["source"]),
+                "unconfirmed": unconfirmed(row["source"]),
             }
         )
     return pd.DataFrame(rows)
@@ -308,10 +315,15 @@ def bounded(value: float, qualifier: str, digits: int = 1) -> str:
 
 
 def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
-    """Rates and where each lands against the deadline (the end of ``deadline_year``)."""
+    """Rates and where each lands against the deadline (the end of ``deadline_year``); a rate
+    from an unconfirmed source (column ``unconfirmed``, if given) is marked as such."""
+    flags = rates.get("unconfirmed", pd.Series(False, index=rates.index))
     shown = pd.DataFrame(
         {
-            "Period": rates["period"],
+            "Period": [
+                f"{p} (unconfirmed)" if u else p
+                for p, u in zip(rates["period"], flags, strict=True)
+            ],
             "Measure": rates["measure"],
             "Rate (km²/yr)": [
                 bounded(v, q) for v, q in zip(rates["rate_km2"], rates["qualifier"], strict=True)
@@ -324,6 +336,7 @@ def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
     csv = pd.DataFrame(
         {
             "period": rates["period"],
+            "unconfirmed": flags,
             "measure": rates["measure"],
             "rate_km2_per_year": rates["rate_km2"],
             "rate_qualifier": rates["qualifier"],
@@ -337,9 +350,18 @@ def rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Decline:
+    """The casualty trend. ``change`` is the headline: % per year with its 95 % CI from the
+    trend with AR(1) errors (the residuals of the plain fit are autocorrelated); ``ols`` and
+    ``hac`` are the plain least-squares fit and its Newey–West interval; ``checks`` are the
+    residual checks of the plain fit (chapter 5's, ``models.diagnostics``)."""
+
     years: np.ndarray
     counts: np.ndarray
-    change: tuple[float, float, float]  # % per year with its 95 % CI
+    change: tuple[float, float, float]
+    phi: float
+    ols: tuple[float, float, float]
+    hac: tuple[float, float, float]
+    checks: dict[str, float]
     chow: object
     sup_f: object
 
@@ -351,8 +373,11 @@ def casualty_decline(
     replications: int = 4999,
     seed: int = 2010,
 ) -> Decline:
-    """Log-linear fall of the preferred casualty series, an exact Chow test at a date fixed
-    in advance, and a bootstrap sup-F search over every date (segments of 4 years or more)."""
+    """Log-linear fall of the preferred casualty series: by least squares, with its residual
+    checks and a Newey–West interval, and with AR(1) errors by maximum likelihood on the full
+    yearly grid (a year without a figure is missing, not skipped); an exact Chow test at a
+    date fixed in advance, and a parametric Monte Carlo sup-F search over every date
+    (segments of 4 years or more). The Chow and sup-F p-values assume independent errors."""
     from cmac import models
 
     kept = preferred[preferred.index >= first_year]
@@ -360,15 +385,104 @@ def casualty_decline(
     if change_year not in kept.index:
         raise ValueError(f"no preferred casualty figure for the change year {change_year}")
     trend = models.fit_trend(years, counts, log_scale=True)
+    grid = np.arange(int(years.min()), int(years.max()) + 1)
+    on_grid = kept.reindex(grid).to_numpy(dtype=float)
+    ar1 = models.fit_trend_ar1(grid.astype(float), on_grid, log_scale=True)
     chow = models.chow_test(np.log(counts), years, int(np.searchsorted(years, change_year)))
     sup_f = models.sup_f_test(np.log(counts), years, 4, replications, seed)
-    return Decline(years, counts, trend.slope(), chow, sup_f)
+    return Decline(
+        years,
+        counts,
+        (ar1["slope"], ar1["ci_low"], ar1["ci_high"]),
+        ar1["phi"],
+        trend.slope(),
+        models.fit_trend_hac(years, counts, log_scale=True).slope(),
+        models.diagnostics(trend.result, years),
+        chow,
+        sup_f,
+    )
+
+
+def monte_carlo_se(p: float, replications: int) -> float:
+    """Simulation standard error of a Monte Carlo p-value: sqrt(p (1 - p) / R)."""
+    return float(np.sqrt(p * (1 - p) / replications))
+
+
+def decline_layout(decline: Decline, change_year: int) -> pd.DataFrame:
+    """The casualty trend by three ways of getting its interval, and the tests for a change
+    in it. Changes are shown as falls (positive % a year)."""
+    years, chow, sup_f = decline.years, decline.chow, decline.sup_f
+    supf_se = monte_carlo_se(sup_f.p_bootstrap, sup_f.replications)
+    fits = [
+        (
+            "Trend with AR(1) errors (headline)",
+            decline.change,
+            f"allows for autocorrelated errors (φ = {render.number(decline.phi, 2)})",
+        ),
+        ("Least-squares trend", decline.ols, "assumes independent errors"),
+        ("Least squares, Newey–West interval", decline.hac, "allows for autocorrelation at lag 1"),
+    ]
+    shown_rows = [
+        (name, render.estimate_ci(-est, -high, -low, unit="% a year"), note)
+        for name, (est, low, high), note in fits
+    ]
+    shown_rows += [
+        (
+            f"Chow F at {change_year}",
+            f"F = {render.number(chow.f, 2)} (df {chow.df_num}, {chow.df_den}), "
+            f"p = {render.number(chow.p, 3)}",
+            "assumes independent errors",
+        ),
+        (
+            "sup-F, any date (parametric Monte Carlo)",
+            f"largest at {int(years[sup_f.break_index])}, p = "
+            f"{render.number(sup_f.p_bootstrap, 3)} (simulation SE {render.number(supf_se, 3)})",
+            "assumes independent errors",
+        ),
+    ]
+    csv_rows = [
+        {
+            "method": name,
+            "fall_pct_per_year": -est,
+            "fall_pct_per_year_low": -high,
+            "fall_pct_per_year_high": -low,
+            "statistic": np.nan,
+            "p": np.nan,
+            "p_simulation_se": np.nan,
+            "note": note,
+        }
+        for name, (est, low, high), note in fits
+    ]
+    csv_rows += [
+        {
+            "method": f"Chow F at {change_year}",
+            "fall_pct_per_year": np.nan,
+            "fall_pct_per_year_low": np.nan,
+            "fall_pct_per_year_high": np.nan,
+            "statistic": chow.f,
+            "p": chow.p,
+            "p_simulation_se": np.nan,
+            "note": "assumes independent errors",
+        },
+        {
+            "method": f"sup-F, largest at {int(years[sup_f.break_index])}",
+            "fall_pct_per_year": np.nan,
+            "fall_pct_per_year_low": np.nan,
+            "fall_pct_per_year_high": np.nan,
+            "statistic": sup_f.stat,
+            "p": sup_f.p_bootstrap,
+            "p_simulation_se": supf_se,
+            "note": "assumes independent errors",
+        },
+    ]
+    shown = pd.DataFrame(shown_rows, columns=["Method or test", "Result", "Note"])
+    return render.with_csv(shown, pd.DataFrame(csv_rows))
 
 
 # --- remaining area by scope, and rates that match each scope -------------------------------
 
 SCOPES = {
-    "mines": "mined area (AP and AT mines): the scope of the Article 5 deadline",
+    "mines": "mined area (AP and AT mines), wider than the Article 5 scope (AP mines)",
     "other": "cluster munitions and other ERW (outside Article 5)",
     "all": "all contamination: mines, cluster munitions and other ERW",
 }
@@ -453,15 +567,22 @@ def years_late(finish: float, deadline_year: int) -> int | None:
 
 
 def simulate_trend_paths(
-    years: np.ndarray, area_km2: np.ndarray, future: np.ndarray, draws: int = 4000, seed: int = 8
+    years: np.ndarray,
+    area_km2: np.ndarray,
+    future: np.ndarray,
+    draws: int = 4000,
+    seed: int = 8,
+    log_scale: bool = False,
 ) -> np.ndarray:
     """Yearly area (draws × future years) from the linear trend of the past years, with both
     sources of uncertainty a prediction needs: the coefficients (drawn from their exact
     normal–inverse-χ² posterior under a flat prior, which gives the classical t prediction
-    interval for one year) and a new error for every future year."""
+    interval for one year) and a new error for every future year. With ``log_scale`` the
+    trend is fitted to the logarithm of the area (the log-linear form) and the paths are
+    exponentiated back to km²."""
     from cmac.models import fit_trend
 
-    fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=False).result
+    fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=log_scale).result
     rng = np.random.default_rng(seed)
     x = np.column_stack([np.ones(len(future)), np.asarray(future) - np.min(years)])
     df = int(fit.df_resid)
@@ -473,7 +594,8 @@ def simulate_trend_paths(
         + (rng.standard_normal((draws, 2)) @ chol.T) * np.sqrt(sigma2)[:, None]
     )
     noise = rng.standard_normal((draws, len(future))) * np.sqrt(sigma2)[:, None]
-    return beta @ x.T + noise
+    paths = beta @ x.T + noise
+    return np.exp(paths) if log_scale else paths
 
 
 def finish_years(paths: np.ndarray, future: np.ndarray, remaining_km2: float) -> np.ndarray:
@@ -481,9 +603,41 @@ def finish_years(paths: np.ndarray, future: np.ndarray, remaining_km2: float) ->
     return np.array([finish_year(pd.Series(path, index=future), remaining_km2) for path in paths])
 
 
-def later_cmac_figures(other: pd.DataFrame) -> pd.DataFrame:
-    """CMAC's own yearly area after 2012 (press figures), scaled to twelve months where a
-    figure covers part of a year; '>' kept as a qualifier."""
+MIN_MONTHS = 9  # a part-year shorter than this says little about the whole year
+
+AREA_UNITS_KM2 = {
+    "sq km": 1.0,
+    "sq. km": 1.0,
+    "square kilomet": 1.0,
+    "km2": 1.0,
+    "km²": 1.0,
+    "hectare": 0.01,
+    "ha": 0.01,
+    "sqm": 1e-6,
+    "square met": 1e-6,
+    "m²": 1e-6,
+}
+
+
+def printed_area(value_km2: float, quote: str) -> str:
+    """The area as the quoted source prints it ('91,919,972sqm', 'over 9,200 hectares'): the
+    number in the quote, with its unit and any 'over'/'almost' before it, that converts to
+    ``value_km2``; the km² figure itself if none does."""
+    units = "|".join(re.escape(u) for u in sorted(AREA_UNITS_KM2, key=len, reverse=True))
+    pattern = rf"((?:over|almost|about|more than|nearly)\s+)?(\d[\d,]*(?:\.\d+)?)\s?({units})"
+    for found in re.finditer(pattern, quote, flags=re.IGNORECASE):
+        factor = AREA_UNITS_KM2[found.group(3).lower()]
+        km2 = float(found.group(2).replace(",", "")) * factor
+        if np.isclose(km2, value_km2, rtol=1e-9, atol=0):
+            end = found.end()
+            word = re.match(r"\w*", quote[end:])
+            return found.group(0) + (word.group(0) if word else "")
+    return f"{render.number(value_km2, 1)} km²"
+
+
+def _later_rows(other: pd.DataFrame) -> pd.DataFrame:
+    """Every CMAC press figure for one year after 2012 (or part of one), with its months and
+    its rate scaled to twelve months; '>' kept as a qualifier."""
     rows = []
     for _, row in other.iterrows():
         period = str(row["period"])
@@ -492,36 +646,65 @@ def later_cmac_figures(other: pd.DataFrame) -> pd.DataFrame:
         if value is None or not found or int(found.group(1)) <= 2012:
             continue
         months = 12 if not found.group(2) else pd.to_datetime(found.group(2), format="%b").month
-        if months < 9:
-            continue  # under three quarters of a year says little about the whole
         rows.append(
             {
                 "year": int(found.group(1)),
                 "period": period,
-                "printed": row["area_km2"],
+                "months": months,
+                "printed": printed_area(value, str(row["quote"])),
                 "km2_per_year": value * 12 / months,
                 "qualifier": qualifier,
                 "measure": row["measure"],
                 "source": row["source"],
             }
         )
-    return pd.DataFrame(rows).drop_duplicates("year", keep="last").reset_index(drop=True)
+    return pd.DataFrame(rows)
+
+
+def later_cmac_figures(other: pd.DataFrame, min_months: int = MIN_MONTHS) -> pd.DataFrame:
+    """CMAC's own yearly area after 2012 (press figures), scaled to twelve months where a
+    figure covers part of a year. Rule: figures for fewer than ``min_months`` months are left
+    out (see :func:`dropped_part_years`); of two figures for one year, the later-listed."""
+    rows = _later_rows(other)
+    rows = rows[rows["months"] >= min_months]
+    return rows.drop_duplicates("year", keep="last").reset_index(drop=True)
+
+
+def dropped_part_years(other: pd.DataFrame, min_months: int = MIN_MONTHS) -> pd.DataFrame:
+    """The part-year figures :func:`later_cmac_figures` leaves out, scaled the same way."""
+    rows = _later_rows(other)
+    return rows[rows["months"] < min_months].reset_index(drop=True)
+
+
+def period_words(period: str) -> str:
+    """'2023 Jan-Jun' -> 'January–June 2023'; '2019' stays '2019'."""
+    found = re.fullmatch(r"(\d{4}) (\w{3})-(\w{3})", period)
+    if not found:
+        return period
+    first, last = (pd.to_datetime(m, format="%b").strftime("%B") for m in found.group(2, 3))
+    return f"{first}–{last} {found.group(1)}"
 
 
 def prediction_check(
-    years: np.ndarray, area_km2: np.ndarray, later: pd.DataFrame, alpha: float = 0.05
+    years: np.ndarray,
+    area_km2: np.ndarray,
+    later: pd.DataFrame,
+    alpha: float = 0.05,
+    log_scale: bool = False,
 ) -> pd.DataFrame:
     """The 2000–2012 trend's prediction for each later year, its prediction interval, and
-    where CMAC's own figure falls."""
+    where CMAC's own figure falls. With ``log_scale`` the trend is log-linear and its
+    prediction and limits are taken back to km² (the prediction is then the median)."""
     from cmac.models import fit_trend
 
-    fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=False).result
+    fit = fit_trend(np.asarray(years), np.asarray(area_km2), log_scale=log_scale).result
     design = pd.DataFrame({"const": 1.0, "trend": later["year"] - np.min(years)})
     frame = fit.get_prediction(design).summary_frame(alpha=alpha)
+    back = np.exp if log_scale else np.asarray
     out = later.assign(
-        predicted=frame["mean"].to_numpy(),
-        pi_low=frame["obs_ci_lower"].to_numpy(),
-        pi_high=frame["obs_ci_upper"].to_numpy(),
+        predicted=back(frame["mean"].to_numpy()),
+        pi_low=back(frame["obs_ci_lower"].to_numpy()),
+        pi_high=back(frame["obs_ci_upper"].to_numpy()),
     )
     out["ratio"] = out["km2_per_year"] / out["predicted"]
     out["inside"] = (out["km2_per_year"] >= out["pi_low"]) & (out["km2_per_year"] <= out["pi_high"])
@@ -577,7 +760,12 @@ def prediction_check_layout(check: pd.DataFrame) -> pd.DataFrame:
                 bounded(v, q)
                 for v, q in zip(check["km2_per_year"], check["qualifier"], strict=True)
             ],
-            "As printed": check["printed"].astype(str) + " (" + check["period"] + ")",
+            "As printed": [
+                text if period_words(period) == period else f"{text} ({period_words(period)})"
+                for text, period in zip(
+                    check["printed"].astype(str), check["period"].astype(str), strict=True
+                )
+            ],
             "Trend, km²/yr (95 % prediction interval)": [
                 render.estimate_ci(m, lo, hi)
                 for m, lo, hi in zip(
@@ -653,9 +841,10 @@ def trend_scenario(
     horizon: int = 60,
     draws: int = 4000,
     seed: int = 8,
+    log_scale: bool = False,
 ) -> TrendScenario:
     future = np.arange(int(start), int(start) + horizon)
-    paths = simulate_trend_paths(years, area_km2, future, draws, seed)
+    paths = simulate_trend_paths(years, area_km2, future, draws, seed, log_scale)
     finishes = finish_years(paths, future, remaining_km2)
     early, median, late = (int(np.floor(v)) for v in np.percentile(finishes, [2.5, 50, 97.5]))
     return TrendScenario(future, paths, finishes, early, median, late)
@@ -683,3 +872,196 @@ def cumulative_paths(
         upto(np.percentile(cumulative, 97.5, axis=0)),
     )
     return lines, band
+
+
+# --- the Article 5 deadline: the anti-personnel area, the mined area, and a range of rates ------
+
+
+def month_words(as_of: str) -> str:
+    """'2025-03' -> 'March 2025'; any other text is returned as it is."""
+    found = re.fullmatch(r"(\d{4})-(\d{2})", str(as_of).strip())
+    if not found:
+        return str(as_of)
+    return pd.Timestamp(int(found.group(1)), int(found.group(2)), 1).strftime("%B %Y")
+
+
+def latest_ap_estimate(remaining: pd.DataFrame) -> pd.Series:
+    """The latest estimate dated to a month that states the anti-personnel (AP) mined area
+    ('348 AP'): as_of, when (fractional year), km2, source."""
+    rows = []
+    for _, row in remaining.iterrows():
+        when = parse_as_of(str(row["as_of"]))
+        found = re.search(r"(?<![~>\d,])([\d,]+) AP\b", str(row["estimate_km2"]))
+        if when is None or not found:
+            continue
+        rows.append(
+            {
+                "as_of": row["as_of"],
+                "when": when,
+                "km2": float(found.group(1).replace(",", "")),
+                "source": row["source"],
+            }
+        )
+    if not rows:
+        raise ValueError("no dated estimate of the anti-personnel mined area")
+    return pd.DataFrame(rows).sort_values("when", kind="stable").iloc[-1]
+
+
+def mined_area_rates(by_scope: pd.DataFrame) -> pd.DataFrame:
+    """Rule: the rates at which the mined-area estimate (AP and AT) fell: from its earliest to
+    its latest estimate (the two-point rate), and over each step between consecutive
+    estimates (the rates the estimates in between split it into). Columns: label, from, to,
+    km2_from, km2_to, years, rate_km2."""
+    mines = by_scope[by_scope["scope"] == "mines"].sort_values("when", kind="stable")
+    pairs = [(mines.iloc[0], mines.iloc[-1], "two-point")]
+    pairs += [
+        (a, b, "step")
+        for (_, a), (_, b) in zip(
+            mines.iloc[:-1].iterrows(), mines.iloc[1:].iterrows(), strict=True
+        )
+    ]
+    rows = []
+    for first, last, kind in pairs:
+        years = last["when"] - first["when"]
+        if years <= 0:
+            continue
+        rows.append(
+            {
+                "label": f"{month_words(first['as_of'])} to {month_words(last['as_of'])}",
+                "kind": kind,
+                "from": first["as_of"],
+                "to": last["as_of"],
+                "km2_from": first["km2"],
+                "km2_to": last["km2"],
+                "years": years,
+                "rate_km2": (first["km2"] - last["km2"]) / years,
+            }
+        )
+    out = pd.DataFrame(rows)
+    if len(out) == 2:  # two estimates: the step is the two-point rate itself
+        out = out.iloc[:1]
+    return out.reset_index(drop=True)
+
+
+def required_rate(remaining_km2: float, start: float, deadline_year: int) -> float:
+    """The steady yearly rate that clears the area from ``start`` by the end of the deadline
+    year: area / years left."""
+    years = deadline_year + 1 - start
+    return remaining_km2 / years if years > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class DeadlineArea:
+    """One area to be cleared by the deadline: how much, from when, and what rate it needs."""
+
+    name: str
+    km2: float
+    as_of: str
+    when: float
+    source: str
+    required: float
+
+
+def deadline_areas(remaining: pd.DataFrame, deadline_year: int) -> dict[str, DeadlineArea]:
+    """The Article 5 area (anti-personnel, latest) and the wider mined area (AP and AT)."""
+    ap = latest_ap_estimate(remaining)
+    mines = remaining_by_scope(remaining)
+    mines = mines[mines["scope"] == "mines"].sort_values("when", kind="stable").iloc[-1]
+    return {
+        key: DeadlineArea(
+            name,
+            float(row["km2"]),
+            str(row["as_of"]),
+            float(row["when"]),
+            str(row["source"]),
+            required_rate(float(row["km2"]), float(row["when"]), deadline_year),
+        )
+        for key, name, row in [
+            ("ap", "anti-personnel mined area (Article 5)", ap),
+            ("mines", "mined area (anti-personnel and anti-tank)", mines),
+        ]
+    }
+
+
+def deadline_finishes(rates: pd.DataFrame, areas: dict[str, DeadlineArea]) -> pd.DataFrame:
+    """Each rate applied to each area from that area's own date: the fractional year it runs
+    out (columns ``finish_<area>``)."""
+    out = rates.copy()
+    for key, area in areas.items():
+        out[f"finish_{key}"] = [finish_during(area.when, area.km2, r) for r in out["rate_km2"]]
+    return out
+
+
+def deadline_outlook(
+    rates: pd.Series, required: float, deadline_year: int, what: str = "recorded rates"
+) -> str:
+    """Words for what meeting the deadline depends on: the rate it needs against the range
+    of recorded rates, and how many of them reach it."""
+    low, high, n = rates.min(), rates.max(), len(rates)
+    reach = int((rates >= required).sum())
+    span = f"{render.number(low, 0)} to {render.number(high, 0)} km² a year"
+    need = f"{render.number(required, 0)} km² a year"
+    if reach == n:
+        return f"on track if clearance keeps to the {what} ({span}), which all reach " + (
+            f"the {need} it needs by the end of {deadline_year}"
+        )
+    if reach == 0:
+        return f"out of reach at each of the {what} ({span}): it needs {need}"
+    which = f"only the fastest of the {what}" if reach == 1 else f"{reach} of the {n} {what}"
+    return f"at risk: it needs {need}, which {which} ({span}) reach{'es' if reach == 1 else ''}"
+
+
+def with_reader_rate(rates: pd.DataFrame, rate_km2: float) -> pd.DataFrame:
+    """The recorded rates, plus a rate the reader set (parameter ``mines_rate_km2``), if any."""
+    if not rate_km2:
+        return rates
+    extra = pd.DataFrame([{"label": "set by the reader", "kind": "reader", "rate_km2": rate_km2}])
+    return pd.concat([rates, extra], ignore_index=True)
+
+
+def deadline_layout(
+    finishes: pd.DataFrame, areas: dict[str, DeadlineArea], deadline_year: int
+) -> pd.DataFrame:
+    """Rates of the mined-area estimate and the year each area runs out at each, with a last
+    row giving the rate each area needs to finish by the end of the deadline year."""
+    head = {key: f"{render.number(a.km2)} km² ({month_words(a.as_of)})" for key, a in areas.items()}
+    shown = pd.DataFrame(
+        {
+            "Rate of decline (period)": [
+                f"{render.number(r.rate_km2, 1)} km²/yr ({r.label})" for r in finishes.itertuples()
+            ],
+            f"Anti-personnel area, {head['ap']}: runs out during": finishes["finish_ap"].map(
+                finish_text
+            ),
+            f"All mined area, {head['mines']}: runs out during": finishes["finish_mines"].map(
+                finish_text
+            ),
+        }
+    )
+    needed = pd.DataFrame(
+        {
+            shown.columns[0]: [f"Needed to finish by the end of {deadline_year}"],
+            shown.columns[1]: [f"{render.number(areas['ap'].required, 1)} km²/yr"],
+            shown.columns[2]: [f"{render.number(areas['mines'].required, 1)} km²/yr"],
+        }
+    )
+    csv = pd.DataFrame(
+        {
+            "rate": list(finishes["label"]) + [f"needed by end {deadline_year}"],
+            "ap_rate_km2_per_year": list(finishes["rate_km2"]) + [areas["ap"].required],
+            "ap_runs_out_year": list(finishes["finish_ap"].map(finish_calendar_year)) + [None],
+            "mines_rate_km2_per_year": list(finishes["rate_km2"]) + [areas["mines"].required],
+            "mines_runs_out_year": list(finishes["finish_mines"].map(finish_calendar_year))
+            + [None],
+        }
+    )
+    csv["ap_runs_out_year"] = csv["ap_runs_out_year"].astype("Int64")
+    csv["mines_runs_out_year"] = csv["mines_runs_out_year"].astype("Int64")
+    return render.with_csv(pd.concat([shown, needed], ignore_index=True), csv)
+
+
+def part_years_text(rows: pd.DataFrame) -> str:
+    """'January–June 2023 (over 151sq km), …': part-year figures in words, as printed."""
+    return ", ".join(
+        f"{period_words(p)} ({t})" for p, t in zip(rows["period"], rows["printed"], strict=True)
+    )

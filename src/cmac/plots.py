@@ -818,15 +818,20 @@ def clearance_paths(
     early = pd.concat(paths.values()).loc[
         lambda c: c.index <= first_year + 0.4 * (last_year - first_year)
     ]
+    top = max([*remaining.values(), *(float(c.max()) for c in paths.values())])
     for j, (name, value) in enumerate(remaining.items()):
         ax.axhline(value, color="0.3", ls=["--", ":"][j % 2], lw=1.2)
         on_left = bool((early < value).all())  # else at the right, under it: paths are past it
+        # Two lines closer than a tenth of the axis: the lower label goes under its line and
+        # the upper one over it, so that they never overlap.
+        near = [v for v in remaining.values() if v != value and abs(v - value) < 0.1 * top]
+        below = any(v > value for v in near) or (not near and not on_left)
         ax.text(
             first_year if on_left else last_year,
             value,
             f"remaining: {short_label(name)}" + ("" if on_left else " "),
             ha="left" if on_left else "right",
-            va="bottom" if on_left else "top",
+            va="top" if below else "bottom",
             zorder=5,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
         )
