@@ -9,6 +9,7 @@ import statsmodels.api as sm
 
 from cmac import national
 from cmac.data import load
+from cmac.words import month_words
 
 
 @pytest.mark.parametrize(
@@ -304,8 +305,8 @@ def test_cumulative_paths_add_up_each_rate() -> None:
 
 
 def test_dates_and_periods_in_words() -> None:
-    assert national.month_words("2025-03") == "March 2025"
-    assert national.month_words("2022 (Feb)") == "2022 (Feb)"  # not a month: as printed
+    assert month_words("2025-03") == "March 2025"
+    assert month_words("2022 (Feb)") == "2022 (Feb)"  # not a month: as printed
     assert national.period_words("2023 Jan-Jun") == "January–June 2023"
     assert national.period_words("2019") == "2019"
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from cmac import render
 from cmac.tables import M2_PER_KM2
+from cmac.words import month_words
 
 SOURCE_KINDS = {1: "Landmine Monitor", 2: "CMAA/CMVIS via the press", 3: "other"}
 
@@ -875,14 +876,6 @@ def cumulative_paths(
 
 
 # --- the Article 5 deadline: the anti-personnel area, the mined area, and a range of rates ------
-
-
-def month_words(as_of: str) -> str:
-    """'2025-03' -> 'March 2025'; any other text is returned as it is."""
-    found = re.fullmatch(r"(\d{4})-(\d{2})", str(as_of).strip())
-    if not found:
-        return str(as_of)
-    return pd.Timestamp(int(found.group(1)), int(found.group(2)), 1).strftime("%B %Y")
 
 
 def latest_ap_estimate(remaining: pd.DataFrame) -> pd.Series:

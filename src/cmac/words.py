@@ -43,10 +43,11 @@ MONTHS = [
 ]
 
 
-def month_words(year_month: str) -> str:
-    """A "YYYY-MM" date as prose writes it: ``"2025-03"`` -> "March 2025"."""
-    year, _, month = year_month.partition("-")
-    if not (len(year) == 4 and year.isascii() and year.isdigit() and month.isascii()
-            and month.isdigit() and 1 <= int(month) <= 12):
-        raise ValueError(f"not a YYYY-MM date: {year_month!r}")
+def month_words(text: str) -> str:
+    """A "YYYY-MM" date as prose writes it: ``"2025-03"`` -> "March 2025". Any other text
+    (a date printed another way, "2022 (Feb)") is returned as it is."""
+    year, _, month = str(text).strip().partition("-")
+    if not (len(year) == 4 and year.isascii() and year.isdigit() and len(month) == 2
+            and month.isascii() and month.isdigit() and 1 <= int(month) <= 12):
+        return str(text)
     return f"{MONTHS[int(month) - 1]} {year}"
