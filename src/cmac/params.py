@@ -6,10 +6,9 @@ import ast
 import difflib
 import inspect
 import math
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
-
-import pandas as pd
 
 
 class ParameterError(ValueError):
@@ -63,10 +62,7 @@ MAX_MINES_RATE_KM2 = 10_000.0  # well above any national rate reported
 
 
 def month_text(name: str, value: object) -> None:
-    try:
-        ok = isinstance(value, str) and str(pd.Period(value, freq="M")) == value
-    except ValueError:
-        ok = False
+    ok = isinstance(value, str) and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", value) is not None
     require(name, value, ok, "a month written YYYY-MM")
 
 

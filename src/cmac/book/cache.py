@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmac.book.kernel import READS_FILE
+from cmac.params import ParameterError, check_names
 
 LOCK_FILES = ["requirements.txt"]  # the book's own packages (Node is only for make audit)
 STATE_FILE = "fingerprint.json"
@@ -223,11 +224,10 @@ def settable_value(notebook: Path, name: str, raw: str) -> object:
             f"parameter '{name}' of {notebook.stem} is set by the build, not with --set"
         )
     settable = [n for n, v in defaults.items() if n not in BUILD_PARAMETERS]
-    if name not in defaults:
-        raise ParameterNameError(
-            f"parameter '{name}' is not a parameter of {notebook.stem} "
-            f"(it has: {', '.join(settable) or 'none that can be set'})"
-        )
+    try:  # the check a papermill run makes, with its "did you mean"
+        check_names(notebook.stem, [name], settable)
+    except ParameterError as exc:
+        raise ParameterNameError(str(exc)) from None
     if not isinstance(defaults[name], SETTABLE_TYPES):
         raise ParameterNameError(f"parameter '{name}' of {notebook.stem} cannot be set")
     return typed_value(name, raw, defaults[name])
