@@ -266,7 +266,6 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
                 f'<td class="{value_class(entry.value, entry.unit)}">'
                 f"{value_cell(entry.value, entry.text)}</td>"
                 f'<td class="unit">{cell(entry.unit) or NO_UNIT}</td></tr>'
-
             )
         sections += [
             f'<section class="results-chapter" id="{cell(anchor(chapter, "chapter"))}">',
