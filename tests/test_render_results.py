@@ -171,7 +171,7 @@ def test_results_table_rows_have_anchors_and_escaped_text() -> None:
         columns=["chapter", "key", "value", "unit", "description", "text"],
     )
     table = results_table_html(record, {"05-x": ("5", "Trends & breaks")})
-    assert f'<tr id="{anchor("05-x", "growth_low")}">' in table
+    assert f'<tr id="{anchor("05-x", "growth_low")}" role="row">' in table
     assert 'id="r-05-x-growth-low"' in table
     assert "−1.5" in table  # a true minus sign
     assert "&lt;b&gt;limit&lt;/b&gt;" in table and "<b>" not in table
@@ -189,6 +189,7 @@ def test_results_record_shows_each_value_as_printed_with_full_precision_beside()
             ["05-x", "low", -31.8956047419457, "%", "Lower limit", "−31.9"],
             ["05-x", "events", 1696.0, "count", "Events", "1,696"],
             ["05-x", "month", "September 1993", "date", "A month", "September 1993"],
+            ["05-x", "f_lr_p", 0.27266453101562743, "p", "A p-value", "0.273"],
         ],
         columns=["chapter", "key", "value", "unit", "description", "text"],
     )
@@ -199,7 +200,8 @@ def test_results_record_shows_each_value_as_printed_with_full_precision_beside()
     # nothing more to say: the printed text is the value
     assert '<span class="value">1,696</span></td>' in table
     assert '<span class="value">September 1993</span></td>' in table
-    assert '<td class="unit">%/yr</td>' in table
+    assert '<td role="cell" class="unit">%/yr</td>' in table
+    assert "<code>growth</code>" in table and "<code>f_<wbr>lr_<wbr>p</code>" in table
 
 
 def test_quote_glues_another_chapters_number_as_printed_without_recording_it(

@@ -261,19 +261,23 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
         for entry in entries.itertuples(index=False):
             row_id = anchor(entry.chapter, entry.key)
             rows.append(
-                f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{breakable(entry.key)}</code>'
-                f'</a><br><span class="what">{cell(entry.description)}</span></td>'
-                f'<td class="{value_class(entry.value, entry.unit)}">'
+                f'<tr id="{row_id}" role="row"><td role="cell"><a href="#{row_id}">'
+                f"<code>{breakable(entry.key)}</code></a>"
+                f'<br><span class="what">{cell(entry.description)}</span></td>'
+                f'<td role="cell" class="{value_class(entry.value, entry.unit)}">'
                 f"{value_cell(entry.value, entry.text)}</td>"
-                f'<td class="unit">{cell(entry.unit) or NO_UNIT}</td></tr>'
+                f'<td role="cell" class="unit">{cell(entry.unit) or NO_UNIT}</td></tr>'
             )
         sections += [
             f'<section class="results-chapter" id="{cell(anchor(chapter, "chapter"))}">',
             f'<h2><a href="{cell(page)}">{cell(heading)}</a></h2>',
-            '<div class="table-wrapper results-record"><table class="table">',
-            "<thead><tr><th>Key and what it is</th><th>Value as printed (in full)</th>"
-            "<th>Unit</th></tr></thead>",
-            "<tbody>",
+            # roles: still a table to assistive technology when a phone lays rows out as grids
+            '<div class="table-wrapper results-record"><table class="table" role="table">',
+            '<thead role="rowgroup"><tr role="row">'
+            '<th role="columnheader">Key and what it is</th>'
+            '<th role="columnheader">Value as printed (in full)</th>'
+            '<th role="columnheader">Unit</th></tr></thead>',
+            '<tbody role="rowgroup">',
             *rows,
             "</tbody></table></div></section>",
         ]
