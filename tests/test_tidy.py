@@ -277,3 +277,21 @@ def test_a_table_is_as_wide_as_its_longest_unbreakable_runs() -> None:
     assert tidy.table_min_px(table) == pytest.approx(sum(columns))
     assert tidy.table_min_px(narrow) == pytest.approx(len("1996") * char + pad)
     assert tidy.table_min_px(table) > tidy.PHONE_COLUMN_PX > tidy.table_min_px(narrow)
+
+
+def test_figures_link_to_their_image_files() -> None:
+    page = (
+        '<figure class="align-default" id="fig-a">\n'
+        '<img width="781" height="488" alt="A &quot;chart&quot;" src="../_images/ab&amp;c.png" />\n'
+        "<figcaption><p>Fig. 5.3</p></figcaption></figure>\n"
+        '<a href="x.html"><img src="../_images/linked.png" alt="already linked" /></a>\n'
+        '<img src="../_static/logo.png" alt="a logo" />'
+    )
+    linked = tidy.link_figures(page)
+    assert (
+        '<a class="figure-full" href="../_images/ab&amp;c.png" '
+        'title="Open the figure at full size"><img width="781" height="488" '
+        'alt="A &quot;chart&quot;" src="../_images/ab&amp;c.png" /></a>\n<figcaption>'
+    ) in linked
+    assert linked.count("<a ") == 2  # the linked image and the logo are left alone
+    assert tidy.link_figures(linked) == linked  # once only

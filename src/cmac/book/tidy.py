@@ -19,6 +19,7 @@ strings, makes each page:
   text for the network;
 - make each data table too wide for a phone's column stack its rows there (class ``stack``,
   ARIA roles, and each cell's column header as ``data-label``; :func:`stack_wide_tables`);
+- link each figure to its image file, so that a tap on a phone opens it at full size;
 - serve the site's front door (a bare redirect to the landing page) as a copy of the landing
   page, which names itself canonical, so a reader waits for no redirect; a redirect elsewhere
   becomes a small valid page with a title, an icon and a link.
@@ -218,7 +219,7 @@ def tidy_site(site: Path, title: str = "") -> None:
                 path.write_text(front_door(redirects[path], title), encoding="utf-8")
             continue
         tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
-        tidy = stack_wide_tables(tidy)
+        tidy = link_figures(stack_wide_tables(tidy))
         home = "../" * len(path.relative_to(site).parent.parts) + "intro.html"
         tidied[path] = add_title_bar(tidy, title, home)
     scripts = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.js"))]
@@ -548,4 +549,54 @@ def stack_wide_tables(page: str, column_px: float = PHONE_COLUMN_PX) -> str:
                 edits.append((cell.start, cell.end, _with_attributes(text, extra)))
     for start, end, new in sorted(edits, reverse=True):
         page = page[:start] + new + page[end:]
+    return page
+
+
+# --- figures open at full size ----------------------------------------------------------------
+
+FIGURE_LINK_CLASS = "figure-full"
+FIGURE_LINK_TITLE = "Open the figure at full size"
+
+
+class _ImageReader(HTMLParser):
+    """Where the figures (images from _images/) of a page are, and whether each is in a link."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines = [0]
+        for line in page.splitlines(keepends=True):
+            self.lines.append(self.lines[-1] + len(line))
+        self.links = 0
+        self.images: list[tuple[int, int, str]] = []  # start, end of <img ...>, its src
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links += 1
+        elif tag == "img":
+            self.handle_startendtag(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        src = dict(attrs).get("src") or ""
+        if tag != "img" or self.links or "_images/" not in src or "://" in src:
+            return
+        line, column = self.getpos()
+        start = self.lines[line - 1] + column
+        self.images.append((start, start + len(self.get_starttag_text() or ""), src))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.links:
+            self.links -= 1
+
+
+def link_figures(page: str) -> str:
+    """Each figure image not already in a link becomes a link to its own file, so that a tap
+    on a phone opens the figure at full size (plain HTML, no script)."""
+    for start, end, src in reversed(_ImageReader(page).images):
+        link = (
+            f'<a class="{FIGURE_LINK_CLASS}" href="{html.escape(src, quote=True)}" '
+            f'title="{FIGURE_LINK_TITLE}">'
+        )
+        page = page[:start] + link + page[start:end] + "</a>" + page[end:]
     return page
