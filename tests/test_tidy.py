@@ -249,6 +249,7 @@ def test_a_wide_table_gets_labels_roles_and_the_stack_class() -> None:
     page = tidy.stack_wide_tables(WIDE_TABLE)
     assert '<table class="stack data-table table table-left" id="tbl-x" role="table">' in page
     assert '<thead role="rowgroup">' in page and '<tbody role="rowgroup">' in page
+    assert '<caption role="caption">' in page
     assert '<tr class="row-odd" role="row"><th class="head num" role="columnheader">' in page
     assert '<td class="num" role="cell" data-label="Number"><p>1</p></td>' in page
     assert '<td class="date" role="cell" data-label="When">' in page

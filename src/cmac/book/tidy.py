@@ -420,6 +420,7 @@ class _Table:
         self.rows: list[list[_Cell]] = []
         self.row_tags: list[tuple[int, int]] = []
         self.groups: list[tuple[int, int]] = []  # <thead>, <tbody>
+        self.captions: list[tuple[int, int]] = []
 
 
 class _TableReader(HTMLParser):
@@ -456,7 +457,9 @@ class _TableReader(HTMLParser):
             return
         if self.table is None or self.depth:
             return
-        if tag in ("thead", "tbody"):
+        if tag == "caption":
+            self.table.captions.append(self._where())
+        elif tag in ("thead", "tbody"):
             self.head = tag == "thead"
             self.table.groups.append(self._where())
         elif tag == "tr":
@@ -537,6 +540,8 @@ def stack_wide_tables(page: str, column_px: float = PHONE_COLUMN_PX) -> str:
         edits.append((table.start, table.end, _with_attributes(tag, ' role="table"')))
         for start, end in table.groups:
             edits.append((start, end, _with_attributes(page[start:end], ' role="rowgroup"')))
+        for start, end in table.captions:  # what it holds (a "Copy link" button) is its own
+            edits.append((start, end, _with_attributes(page[start:end], ' role="caption"')))
         for (start, end), row in zip(table.row_tags, table.rows, strict=True):
             edits.append((start, end, _with_attributes(page[start:end], ' role="row"')))
             for i, cell in enumerate(row):
