@@ -43,12 +43,6 @@ def test_event_lanes_one_marker_per_event() -> None:
     assert len(fig.axes[0].texts) == 25
 
 
-def test_chronology_timeline_one_point_per_event() -> None:
-    chronology = load("conflict_chronology")
-    ax = plots.chronology_timeline(chronology).axes[0]
-    assert len(ax.collections[0].get_offsets()) == len(chronology)
-
-
 def test_training_bars_total_lengths() -> None:
     counts = tables.training_counts(load("text_figures"))
     ax = plots.training_bars(counts, {"UXO Lao": 109}).axes[0]
@@ -86,7 +80,6 @@ def cheap_figures() -> dict[str, Figure]:
     cumulative = pd.Series(80.0 * np.arange(1, len(future) + 1), index=future)
     densities = {"Anti-personnel mines": area.to_numpy(), "UXO": 3 * area.to_numpy()}
     return {
-        "chronology": plots.chronology_timeline(load("conflict_chronology")),
         "area": plots.area_by_period(series),
         "area_1990s": plots.area_by_period(series.head(len(early)), first=1992, last=1999),
         "density": plots.items_per_km2(series, tables.per_km2(series)),

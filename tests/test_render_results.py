@@ -102,12 +102,12 @@ def test_results_record_glues_a_link_to_the_entry_and_writes_raw_value(tmp_path:
     glued: dict[str, str] = {}
     record = ResultsRecord("02-demo", out_dir=tmp_path, glue=glued.__setitem__)
     record.add("area_total", 72.734427, "km²", "Total area", "{:.1f}")
-    record.add("count", 1696, "count", "Anti-tank <mines>")
+    record.add("share", 17.2, "%", "Anti-tank <mines>")
     assert glued["area_total"] == (
         '<a class="result-ref" href="../results.html#r-02-demo-area-total" '
         'title="Total area">72.7</a>'
     )
-    assert ">1,696</a>" in glued["count"] and 'title="Anti-tank &lt;mines&gt;"' in glued["count"]
+    assert ">17</a>" in glued["share"] and 'title="Anti-tank &lt;mines&gt;"' in glued["share"]
     rows = json.loads((tmp_path / "02-demo.json").read_text())
     assert rows[0] == {
         "chapter": "02-demo",
@@ -122,7 +122,7 @@ def test_results_record_glues_a_link_to_the_entry_and_writes_raw_value(tmp_path:
 def test_landing_page_links_from_the_root(tmp_path: Path) -> None:
     glued: dict[str, str] = {}
     ResultsRecord("intro", out_dir=tmp_path, glue=glued.__setitem__, page_prefix="").add(
-        "k", 1, "u", "d"
+        "k", 1.5, "%", "d"
     )
     assert 'href="results.html#r-intro-k"' in glued["k"]
 
@@ -165,19 +165,43 @@ def test_results_table_rows_have_anchors_and_escaped_text() -> None:
 
     record = pd.DataFrame(
         [
-            ["05-x", "growth_low", -1.5, "%", "Lower <b>limit</b>", "-1.5"],
+            ["05-x", "growth_low", -1.5, "%", "Lower <b>limit</b>", "−1.5"],
             ["08-y", "when", "March <script>", "date", "A date", "March"],
         ],
         columns=["chapter", "key", "value", "unit", "description", "text"],
     )
     table = results_table_html(record, {"05-x": ("5", "Trends & breaks")})
-    assert f'<tr id="{anchor("05-x", "growth_low")}">' in table
+    assert f'<tr id="{anchor("05-x", "growth_low")}" role="row">' in table
     assert 'id="r-05-x-growth-low"' in table
     assert "−1.5" in table  # a true minus sign
     assert "&lt;b&gt;limit&lt;/b&gt;" in table and "<b>" not in table
     assert "March &lt;script&gt;" in table
     assert '<h2><a href="chapters/05-x.html">Chapter 5: Trends &amp; breaks</a></h2>' in table
     assert table.index("r-05-x-growth-low") < table.index("r-08-y-when")  # book order
+
+
+def test_results_record_shows_each_value_as_printed_with_full_precision_beside() -> None:
+    from cmac.results import results_table_html
+
+    record = pd.DataFrame(
+        [
+            ["05-x", "growth", 21.35845799305779, "%/yr", "Growth", "21.4"],
+            ["05-x", "low", -31.8956047419457, "%", "Lower limit", "−31.9"],
+            ["05-x", "events", 1696.0, "count", "Events", "1,696"],
+            ["05-x", "month", "September 1993", "date", "A month", "September 1993"],
+            ["05-x", "f_lr_p", 0.27266453101562743, "p", "A p-value", "0.273"],
+        ],
+        columns=["chapter", "key", "value", "unit", "description", "text"],
+    )
+    table = results_table_html(record, {})
+    assert '<span class="value">21.4</span> <span class="full"' in table
+    assert ">(21.35845799)</span>" in table
+    assert '<span class="value">−31.9</span>' in table and "(−31.89560474)" in table
+    # nothing more to say: the printed text is the value
+    assert '<span class="value">1,696</span></td>' in table
+    assert '<span class="value">September 1993</span></td>' in table
+    assert '<td role="cell" class="unit">%/yr</td>' in table
+    assert "<code>growth</code>" in table and "<code>f_<wbr>lr_<wbr>p</code>" in table
 
 
 def test_quote_glues_another_chapters_number_as_printed_without_recording_it(
@@ -208,7 +232,7 @@ def test_negative_numbers_get_a_true_minus_sign(tmp_path: Path) -> None:
     record.add("low", -31.9, "%", "Lower limit", "{:.1f}")
     record.add("span", "2008-2010", "years", "A span written with a hyphen", "{}")
     assert ">−31.9</a>" in glued["low"]
-    assert ">2008-2010</a>" in glued["span"]  # text values keep their own characters
+    assert glued["span"] == "2008-2010"  # text values keep their own characters
 
 
 @pytest.mark.parametrize(
@@ -230,3 +254,58 @@ def test_numbers_are_printed_as_their_unit_is_written(
     record = ResultsRecord("x", out_dir=tmp_path, glue=lambda k, v: None)
     record.add("k", value, unit, "d")
     assert record.entries["k"]["text"] == text
+
+
+@pytest.mark.parametrize(
+    ("value", "unit"),
+    [
+        (2005, "year"),
+        ("2008–2010", "years"),
+        ("March 1997", "date"),
+        ("1999-03", "year-month"),
+        (1696, "count"),
+        (4320, "persons"),
+        (45, "days"),
+        ("includes no change", "text"),
+    ],
+)
+def test_years_dates_counts_and_phrases_are_glued_as_plain_text(
+    tmp_path: Path, value: object, unit: str
+) -> None:
+    glued: dict[str, str] = {}
+    record = ResultsRecord("05-x", out_dir=tmp_path, glue=glued.__setitem__)
+    record.add("k", value, unit, "A <value>", None if isinstance(value, int) else "{}")
+    text = str(record.entries["k"]["text"])
+    assert glued["k"] == text  # no link, no markup: a tap on it goes nowhere
+    assert "<a" not in glued["k"]
+    rows = json.loads((tmp_path / "05-x.json").read_text())
+    assert rows[0]["unit"] == unit and rows[0]["value"] == value  # still recorded
+
+
+@pytest.mark.parametrize(
+    "unit", ["%", "%/yr", "km²", "km²/yr", "p", "ratio", "F", "", "items/km²", "persons/day"]
+)
+def test_estimates_link_to_their_row(tmp_path: Path, unit: str) -> None:
+    glued: dict[str, str] = {}
+    ResultsRecord("05-x", out_dir=tmp_path, glue=glued.__setitem__).add("k", 0.5, unit, "d")
+    assert glued["k"].startswith('<a class="result-ref" href="../results.html#r-05-x-k"')
+
+
+def test_plain_text_glue_is_escaped(tmp_path: Path) -> None:
+    glued: dict[str, str] = {}
+    record = ResultsRecord("05-x", out_dir=tmp_path, glue=glued.__setitem__)
+    record.add("phrase", "<b>bold</b> & more", "text", "A phrase from a data file")
+    assert glued["phrase"] == "&lt;b&gt;bold&lt;/b&gt; &amp; more"
+
+
+def test_quote_of_a_year_is_plain_text(tmp_path: Path) -> None:
+    from cmac.results import read_results
+
+    ResultsRecord("05-x", out_dir=tmp_path, glue=lambda k, v: None).add(
+        "bc_year", 2005, "year", "Brush cutters"
+    )
+    record = read_results({"05-x": str(tmp_path / "05-x.json")})
+    glued: dict[str, str] = {}
+    landing = ResultsRecord("intro", out_dir=tmp_path, glue=glued.__setitem__, page_prefix="")
+    assert landing.quote(record, "05-x", "bc_year") == "2005"
+    assert glued["bc_year"] == "2005"

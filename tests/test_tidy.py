@@ -214,3 +214,85 @@ def test_front_door_serves_the_landing_page_without_a_redirect(tmp_path: Path) -
     index = (tmp_path / "index.html").read_text()
     assert index == (tmp_path / "intro.html").read_text()
     assert "Refresh" not in index and 'name="description"' in index
+
+
+# --- wide tables stack on a phone ------------------------------------------------------------
+
+WIDE_TABLE = """<p>before</p>
+<div class="pst-scrollable-table-container"><table class="data-table table table-left" id="tbl-x">
+<caption><span class="caption-number">Table 4.1 </span><span class="caption-text">C</span></caption>
+<thead>
+<tr class="row-odd"><th class="head num"><p>Number</p></th>
+<th class="head date"><p>When</p></th>
+<th class="head"><p>Effect, % (95&nbsp;% CI) &amp; "more"</p></th>
+<th class="head"><p>Event</p></th>
+</tr>
+</thead>
+<tbody>
+<tr class="row-even"><td class="num"><p>1</p></td>
+<td class="date"><p>1996-10</p></td>
+<td class="num parts"><p><span class="nowrap">21.4</span>
+<span class="nowrap">(17.2 to 25.7)</span></p></td>
+<td class="prose"><p>Tokyo conference on anti-personnel mines adopts the Tokyo Guidelines</p></td>
+</tr>
+</tbody>
+</table>
+</div>
+<table class="data-table table" id="tbl-narrow"><thead><tr><th class="head"><p>Year</p></th>
+</tr></thead><tbody><tr><td class="date"><p>1996</p></td></tr></tbody></table>
+<table class="table" id="not-data"><thead><tr><th>A very long header that is not a data table
+at all, really</th></tr></thead><tbody><tr><td>x</td></tr></tbody></table>
+"""
+
+
+def test_a_wide_table_gets_labels_roles_and_the_stack_class() -> None:
+    page = tidy.stack_wide_tables(WIDE_TABLE)
+    assert '<table class="stack data-table table table-left" id="tbl-x" role="table">' in page
+    assert '<thead role="rowgroup">' in page and '<tbody role="rowgroup">' in page
+    assert '<caption role="caption">' in page
+    assert '<tr class="row-odd" role="row"><th class="head num" role="columnheader">' in page
+    assert '<td class="num" role="cell" data-label="Number"><p>1</p></td>' in page
+    assert '<td class="date" role="cell" data-label="When">' in page
+    # the label is the header's text, escaped as an attribute
+    assert 'data-label="Effect, % (95\u00a0% CI) &amp; &quot;more&quot;"' in page
+    assert '<td class="prose" role="cell" data-label="Event">' in page
+
+
+def test_narrow_and_other_tables_are_left_alone() -> None:
+    page = tidy.stack_wide_tables(WIDE_TABLE)
+    narrow = WIDE_TABLE[WIDE_TABLE.index('<table class="data-table table" id="tbl-narrow">') :]
+    assert narrow in page  # unchanged, byte for byte, with everything after it
+    assert page.startswith("<p>before</p>")
+    assert tidy.stack_wide_tables(page).count('class="stack') == 1
+
+
+def test_a_table_is_as_wide_as_its_longest_unbreakable_runs() -> None:
+    (table, narrow) = tidy._TableReader(WIDE_TABLE).tables
+    char, pad = tidy.TABLE_CHAR_PX, tidy.TABLE_CELL_PAD_PX
+    columns = [
+        len("Number") * char + pad,  # a header wraps between words: "Number" is its longest
+        len("1996-10") * char + pad,  # a date never wraps
+        len("(17.2 to 25.7)") * char + pad,  # an estimate may wrap before its interval only
+        tidy.PROSE_MIN_PX,  # a column of sentences keeps 8rem
+    ]
+    assert tidy.table_min_px(table) == pytest.approx(sum(columns))
+    assert tidy.table_min_px(narrow) == pytest.approx(len("1996") * char + pad)
+    assert tidy.table_min_px(table) > tidy.PHONE_COLUMN_PX > tidy.table_min_px(narrow)
+
+
+def test_figures_link_to_their_image_files() -> None:
+    page = (
+        '<figure class="align-default" id="fig-a">\n'
+        '<img width="781" height="488" alt="A &quot;chart&quot;" src="../_images/ab&amp;c.png" />\n'
+        "<figcaption><p>Fig. 5.3</p></figcaption></figure>\n"
+        '<a href="x.html"><img src="../_images/linked.png" alt="already linked" /></a>\n'
+        '<img src="../_static/logo.png" alt="a logo" />'
+    )
+    linked = tidy.link_figures(page)
+    assert (
+        '<a class="figure-full" href="../_images/ab&amp;c.png" '
+        'title="Open the figure at full size"><img width="781" height="488" '
+        'alt="A &quot;chart&quot;" src="../_images/ab&amp;c.png" /></a>\n<figcaption>'
+    ) in linked
+    assert linked.count("<a ") == 2  # the linked image and the logo are left alone
+    assert tidy.link_figures(linked) == linked  # once only

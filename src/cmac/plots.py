@@ -6,7 +6,8 @@ to the column, so text drawn at ``font_pt`` in a figure ``width_in`` inches wide
 ``font_pt * column_px / (width_in * 72)`` CSS px (:func:`css_px`). With figures
 :data:`WIDTH_IN` wide and text at :data:`FONT_PT`, all text shows at 9 CSS px or more on the
 phone (:func:`min_font_pt`; :func:`smallest_text_px` measures a drawn figure). Figures are
-PNG at :data:`DPI`, more than twice the desktop column's width in pixels.
+PNG at :data:`DPI`, more than twice the desktop column's width in pixels. On the site each figure
+links to its PNG (:func:`cmac.book.tidy.link_figures`): a tap on a phone opens it at full size.
 
 Colours come from the Okabe–Ito palette in an order whose first few colours stay apart under
 simulated protanopia, deuteranopia and tritanopia (``tests/test_plots.py`` checks it). Words
@@ -26,7 +27,6 @@ import seaborn as sns
 from cycler import cycler
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
@@ -183,59 +183,6 @@ def legend_below(
         ncol=legend_columns(labels) if ncol is None else ncol,
         handlelength=2.2,
     )
-
-
-def scatter_markers(
-    ax: plt.Axes,
-    x: Sequence[float],
-    y: Sequence[float],
-    markers: Sequence[str],
-    colours: Sequence[tuple[float, float, float]],
-    size: float,
-) -> None:
-    """One scatter whose points each have their own marker shape."""
-    points = ax.scatter(x, y, c=list(colours), s=size, edgecolor="white", linewidth=0.6, zorder=3)
-    paths = []
-    for marker in markers:
-        style = MarkerStyle(marker)
-        paths.append(style.get_path().transformed(style.get_transform()))
-    points.set_paths(paths)
-
-
-def chronology_timeline(chronology: pd.DataFrame) -> Figure:
-    """Events 1970–1998, one row each: a dot at its year on a narrow time strip (colour and
-    shape by kind of event) and the event, with its year, written beside it."""
-    kinds = sorted(chronology["category"].unique())
-    colours = palette(kinds)
-    shapes = dict(zip(kinds, CATEGORY_MARKERS, strict=False))
-    events = chronology.sort_values(["year", "order"]).reset_index(drop=True)
-    texts = [wrap(f"{y}: {e}", 36) for y, e in zip(events["year"], events["event"], strict=True)]
-    heights = [t.count("\n") + 1.6 for t in texts]  # rows as tall as their wrapped text
-    tops = np.cumsum([0.0, *heights[:-1]])
-    y = -(tops + np.array(heights) / 2 - 0.3)
-    fig, ax = new_figure(0.21 * sum(heights) + 1.4)
-    scatter_markers(
-        ax,
-        events["year"].to_list(),
-        list(y),
-        [shapes[c] for c in events["category"]],
-        [colours[c] for c in events["category"]],
-        80,
-    )
-    for pos, text in zip(y, texts, strict=True):
-        ax.text(1.06, pos, text, transform=ax.get_yaxis_transform(), va="center", ha="left")
-    ax.set_ylim(-sum(heights), 0.2)
-    ax.set_yticks([])
-    first, last = int(events["year"].min()), int(events["year"].max())
-    ax.set_xlim(first - 3, last + 3)
-    ax.set_xticks(range(-(-first // 10) * 10, last + 1, 10))
-    ax.tick_params(axis="x", labeltop=True, top=True)
-    ax.grid(axis="y", visible=False)
-    handles = [
-        Line2D([], [], marker=shapes[k], ls="", color=colours[k], ms=9, label=k) for k in kinds
-    ]
-    fig.legend(handles=handles, loc="outside upper center", ncol=2, handletextpad=0.3)
-    return fig
 
 
 def event_lanes(

@@ -1,9 +1,13 @@
 """The results record: every number quoted in prose is glued and written down here.
 
-Each chapter keeps a :class:`ResultsRecord`. ``add`` glues the formatted value for the prose,
-as a link to the number's row on the book's results page, and writes the raw value to
+Each chapter keeps a :class:`ResultsRecord`. ``add`` glues the formatted value for the prose
+and writes the raw value to
 ``<build>/results/<chapter>.json``; the build merges those files into ``results.csv``
 (columns: chapter, key, value, unit, description, text) and the results page.
+
+Only an estimate a reviewer would cite links to its row in the prose: a value whose unit is in
+:data:`PLAIN_UNITS` (a year, a date, a count, a phrase) is glued as plain text, so that a stray
+tap on "2005" does not jump to the record. Every value is recorded all the same.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ DEFAULT_FORMATS = {
     "%": "{:.0f}",
     "p": "{:.3f}",
 }
+# Units of values that are glued as plain text, not as links: years and dates, counts (of
+# events, items, people) and durations in whole units, and phrases. They are still recorded.
+PLAIN_UNITS = frozenset(
+    {"year", "years", "year-month", "date", "text", "count", "persons", "days", "months", "hours"}
+)
 RESULTS_PAGE = "results.html"
 # The Unit cell of a number that has none (a test statistic, a weight, a share).
 NO_UNIT = '<span title="no unit">–</span>'
@@ -49,6 +58,20 @@ def result_link(text: str, href: str, description: str) -> str:
         f'<a class="result-ref" href="{html.escape(href)}" '
         f'title="{html.escape(description)}">{html.escape(text)}</a>'
     )
+
+
+def is_linked(unit: str) -> bool:
+    """Does a value with this unit link to the record in the prose? Estimates and measures
+    (%, km², p, ratios) do; years, dates, counts and phrases (:data:`PLAIN_UNITS`) do not."""
+    return unit not in PLAIN_UNITS
+
+
+def glued_value(text: str, unit: str, href: str, description: str) -> str:
+    """The glued form of a value: a link to its row (:func:`result_link`) for an estimate,
+    the escaped text for a year, a date, a count or a phrase."""
+    if is_linked(unit):
+        return result_link(text, href, description)
+    return html.escape(text)
 
 
 def glue_link(key: str, link: str) -> None:
@@ -90,7 +113,7 @@ class ResultsRecord:
         if isinstance(value, int | float):
             text = text.replace("-", "−")  # a true minus sign in the text
         href = f"{self.page_prefix}{RESULTS_PAGE}#{anchor(self.chapter, key)}"
-        self.glue(key, result_link(text, href, description))
+        self.glue(key, glued_value(text, unit, href, description))
         self.entries[key] = {
             "chapter": self.chapter,
             "key": key,
@@ -119,14 +142,15 @@ class ResultsRecord:
         self.add(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt)
 
     def quote(self, record: pd.DataFrame, chapter: str, key: str, as_key: str = "") -> str:
-        """Glue another chapter's number as that chapter printed it, linked to its row.
-        Nothing is recorded again: the number already has its row."""
+        """Glue another chapter's number as that chapter printed it, linked to its row if it
+        is an estimate (:func:`is_linked`). Nothing is recorded again: it already has its row."""
         rows = record[(record["chapter"] == chapter) & (record["key"] == key)]
         if rows.empty:
             raise KeyError(f"no result {key!r} from chapter {chapter!r} in the record")
         entry = rows.iloc[0]
         href = f"{self.page_prefix}{RESULTS_PAGE}#{anchor(chapter, key)}"
-        self.glue(as_key or key, result_link(str(entry["text"]), href, str(entry["description"])))
+        text, description = str(entry["text"]), str(entry["description"])
+        self.glue(as_key or key, glued_value(text, str(entry["unit"]), href, description))
         return str(entry["text"])
 
     def values_with_unit(self, unit: str) -> pd.Series:
@@ -170,6 +194,54 @@ def merge_results(files: dict[str, Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def full_value(value: object) -> str:
+    """A recorded value at full precision (ten significant figures), with a true minus."""
+    if isinstance(value, float):
+        return f"{value:.10g}".replace("-", "−")
+    return str(value)
+
+
+def _same_number(text: str, value: object) -> bool:
+    """Does the printed text say the value exactly ('1,696' for 1696.0, '2005' for 2005)?"""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return float(text.replace(",", "").replace("−", "-")) == float(value)
+    except ValueError:
+        return False
+
+
+def breakable(key: str) -> str:
+    """A key, escaped, that a narrow column may wrap after each underscore (an HTML <wbr>,
+    which copies as nothing) rather than inside a word or not at all."""
+    return "_<wbr>".join(html.escape(part) for part in str(key).split("_"))
+
+
+# A value in words longer than this wraps between its words; shorter ones stay on one line.
+SHORT_WORDS = 16
+
+
+def value_class(value: object, unit: str) -> str:
+    """'num' (right-aligned, on one line) for a number or a short text such as 'June 1992';
+    'words' (left-aligned, wraps between words, never inside one) for a phrase."""
+    if unit == "text" or (isinstance(value, str) and len(value) > SHORT_WORDS):
+        return "words"
+    return "num"
+
+
+def value_cell(value: object, text: object) -> str:
+    """A value as the text prints it ('21.4'), with the full value beside it when that says
+    more ('21.35845799'); both escaped. A value never printed (no text) shows in full."""
+    printed = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    full = full_value(value)
+    if not printed or printed == full or _same_number(printed, value):
+        return f'<span class="value">{html.escape(printed or full)}</span>'
+    return (
+        f'<span class="value">{html.escape(printed)}</span> '
+        f'<span class="full" title="full precision">({html.escape(full)})</span>'
+    )
+
+
 def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]]) -> str:
     """The results page's tables, one per chapter in book order: one row per number, with
     the anchor that the glued numbers link to, and a filter box. ``chapters`` maps a chapter
@@ -178,9 +250,6 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
 
     def cell(value: object) -> str:
         return html.escape(str(value))
-
-    def shown(value: object) -> str:
-        return f"{value:.10g}".replace("-", "−") if isinstance(value, float) else str(value)
 
     sections = []
     for chapter, entries in record.groupby("chapter", sort=False):
@@ -192,18 +261,23 @@ def results_table_html(record: pd.DataFrame, chapters: dict[str, tuple[str, str]
         for entry in entries.itertuples(index=False):
             row_id = anchor(entry.chapter, entry.key)
             rows.append(
-                f'<tr id="{row_id}"><td><a href="#{row_id}"><code>{cell(entry.key)}</code></a>'
+                f'<tr id="{row_id}" role="row"><td role="cell"><a href="#{row_id}">'
+                f"<code>{breakable(entry.key)}</code></a>"
                 f'<br><span class="what">{cell(entry.description)}</span></td>'
-                f'<td class="{"words" if entry.unit == "text" else "num"}">'
-                f'<span class="value">{cell(shown(entry.value))}</span></td>'
-                f"<td>{cell(entry.unit) or NO_UNIT}</td></tr>"
+                f'<td role="cell" class="{value_class(entry.value, entry.unit)}">'
+                f"{value_cell(entry.value, entry.text)}</td>"
+                f'<td role="cell" class="unit">{cell(entry.unit) or NO_UNIT}</td></tr>'
             )
         sections += [
             f'<section class="results-chapter" id="{cell(anchor(chapter, "chapter"))}">',
             f'<h2><a href="{cell(page)}">{cell(heading)}</a></h2>',
-            '<div class="table-wrapper results-record"><table class="table">',
-            "<thead><tr><th>Key and what it is</th><th>Value</th><th>Unit</th></tr></thead>",
-            "<tbody>",
+            # roles: still a table to assistive technology when a phone lays rows out as grids
+            '<div class="table-wrapper results-record"><table class="table" role="table">',
+            '<thead role="rowgroup"><tr role="row">'
+            '<th role="columnheader">Key and what it is</th>'
+            '<th role="columnheader">Value as printed (in full)</th>'
+            '<th role="columnheader">Unit</th></tr></thead>',
+            '<tbody role="rowgroup">',
             *rows,
             "</tbody></table></div></section>",
         ]

@@ -17,6 +17,9 @@ strings, makes each page:
   and height (half the pixel size, as the figures are drawn at 2x or more) so the page does
   not jump as it loads, and loads lazily, so figures further down do not compete with the
   text for the network;
+- make each data table too wide for a phone's column stack its rows there (class ``stack``,
+  ARIA roles, and each cell's column header as ``data-label``; :func:`stack_wide_tables`);
+- link each figure to its image file, so that a tap on a phone opens it at full size;
 - serve the site's front door (a bare redirect to the landing page) as a copy of the landing
   page, which names itself canonical, so a reader waits for no redirect; a redirect elsewhere
   becomes a small valid page with a title, an icon and a link.
@@ -31,9 +34,11 @@ import json
 import os
 import re
 from collections.abc import Iterable
+from html.parser import HTMLParser
 from pathlib import Path
 
 from cmac.book.purge import purge_css, vocabulary
+from cmac.cells import DATA_TABLE_CLASS
 
 FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
 SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")
@@ -214,6 +219,7 @@ def tidy_site(site: Path, title: str = "") -> None:
                 path.write_text(front_door(redirects[path], title), encoding="utf-8")
             continue
         tidy = size_images(tidy_page(text, is_search_page=path.name == "search.html"), sizes)
+        tidy = link_figures(stack_wide_tables(tidy))
         home = "../" * len(path.relative_to(site).parent.parts) + "intro.html"
         tidied[path] = add_title_bar(tidy, title, home)
     scripts = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.js"))]
@@ -371,3 +377,231 @@ def bundle_styles(
         head = head.replace(link, "", 1)
     head = head[:first] + f'<link rel="stylesheet" href="{href}" />\n' + head[first:]
     return head + page[head_end:]
+
+
+# --- tables that read on a phone: wide ones become stacked rows -----------------------------------
+
+# On a 390 px phone the article column is 358 CSS px wide. A data table whose columns need more
+# than that (at their narrowest: each number, date and word whole) gets class "stack": below
+# 48rem each of its rows is shown as a block of "label: value" lines (_static/tables.css), the
+# label being the column's header, written into each cell as data-label. At desktop widths it is
+# the same table as before. Tables are estimated from their text, with the widths of the book's
+# table font (0.9rem, proportional figures about 0.52 em wide) and cell padding.
+PHONE_COLUMN_PX = 358
+TABLE_CHAR_PX = 7.6
+TABLE_CELL_PAD_PX = 17.6
+PROSE_MIN_PX = 128  # td.prose keeps 8rem on a phone (tables.css)
+STACK_CLASS = "stack"
+WHOLE_CELL = {"num", "date", "nowrap"}  # cells that never wrap (unless "parts")
+HTML_SPACE = re.compile(r"[ \t\r\n\f]+")  # not the no-break space
+
+
+class _Cell:
+    def __init__(self, tag: str, start: int, end: int, classes: set[str], head: bool) -> None:
+        self.tag, self.start, self.end, self.classes, self.head = tag, start, end, classes, head
+        self.text: list[str] = []  # the cell's text, " " where a line may break (<wbr>)
+        self.whole: list[str] = []  # texts of span.nowrap: values that never break
+
+    def min_px(self) -> float:
+        """The narrowest the cell can be: its longest unbreakable run of text."""
+        text = "".join(self.text)
+        if self.classes & WHOLE_CELL and "parts" not in self.classes and not self.head:
+            pieces = [text.strip()]
+        else:
+            pieces = text.split() + [w.strip() for w in self.whole]
+        chars = max((len(p) for p in pieces), default=0)
+        width = chars * TABLE_CHAR_PX + TABLE_CELL_PAD_PX
+        return max(width, PROSE_MIN_PX) if "prose" in self.classes else width
+
+
+class _Table:
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end  # the <table ...> start tag
+        self.rows: list[list[_Cell]] = []
+        self.row_tags: list[tuple[int, int]] = []
+        self.groups: list[tuple[int, int]] = []  # <thead>, <tbody>
+        self.captions: list[tuple[int, int]] = []
+
+
+class _TableReader(HTMLParser):
+    """Where the data tables of a page are, with their cells' text and classes (offsets into
+    the page, so the page can be changed only where needed)."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines = [0]
+        for line in page.splitlines(keepends=True):
+            self.lines.append(self.lines[-1] + len(line))
+        self.tables: list[_Table] = []
+        self.table: _Table | None = None
+        self.depth = 0  # tables inside a data table (none expected) are left alone
+        self.cell: _Cell | None = None
+        self.head = False
+        self.whole_depth = 0  # inside span.nowrap
+        self.span_depth = 0
+        self.feed(page)
+        self.close()
+
+    def _where(self) -> tuple[int, int]:
+        line, column = self.getpos()
+        start = self.lines[line - 1] + column
+        return start, start + len(self.get_starttag_text() or "")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = set((dict(attrs).get("class") or "").split())
+        if tag == "table":
+            if self.table is not None:
+                self.depth += 1
+            elif DATA_TABLE_CLASS in classes:
+                self.table = _Table(*self._where())
+            return
+        if self.table is None or self.depth:
+            return
+        if tag == "caption":
+            self.table.captions.append(self._where())
+        elif tag in ("thead", "tbody"):
+            self.head = tag == "thead"
+            self.table.groups.append(self._where())
+        elif tag == "tr":
+            self.table.rows.append([])
+            self.table.row_tags.append(self._where())
+        elif tag in ("td", "th") and self.table.rows:
+            self.cell = _Cell(tag, *self._where(), classes, self.head)
+            self.table.rows[-1].append(self.cell)
+        elif tag == "wbr" and self.cell is not None:
+            self.cell.text.append(" ")
+        elif tag == "span" and self.cell is not None:
+            self.span_depth += 1
+            if "nowrap" in classes and not self.whole_depth:
+                self.whole_depth = self.span_depth
+                self.cell.whole.append("")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "wbr" and self.cell is not None:
+            self.cell.text.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            if self.depth:
+                self.depth -= 1
+            elif self.table is not None:
+                self.tables.append(self.table)
+                self.table = None
+        elif tag in ("td", "th"):
+            self.cell = None
+        elif tag == "span" and self.cell is not None and self.span_depth:
+            if self.whole_depth == self.span_depth:
+                self.whole_depth = 0
+            self.span_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is None or self.depth:
+            return
+        self.cell.text.append(data)
+        if self.whole_depth:
+            self.cell.whole[-1] += data
+
+
+def table_min_px(table: _Table) -> float:
+    """The narrowest a table can be: the sum over its columns of their widest cell's minimum."""
+    columns: dict[int, float] = {}
+    for row in table.rows:
+        for i, cell in enumerate(row):
+            columns[i] = max(columns.get(i, 0.0), cell.min_px())
+    return sum(columns.values())
+
+
+def _with_attributes(tag: str, extra: str) -> str:
+    """A start tag with attributes added before its '>'."""
+    end = len(tag) - (2 if tag.endswith("/>") else 1)
+    return tag[:end].rstrip() + extra + tag[end:]
+
+
+def _with_class(tag: str, name: str) -> str:
+    start = tag.find('class="')
+    if start < 0:
+        return _with_attributes(tag, f' class="{name}"')
+    start += len('class="')
+    return tag[:start] + name + " " + tag[start:]
+
+
+def stack_wide_tables(page: str, column_px: float = PHONE_COLUMN_PX) -> str:
+    """Each data table too wide for a phone's column gets class ``stack``, ARIA roles that keep
+    it a table when CSS lays its rows out as blocks, and each body cell the header of its column
+    as ``data-label`` (escaped text). Other tables and the rest of the page are left as they are."""
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) of start tags
+    for table in _TableReader(page).tables:
+        header = [r for r, row in enumerate(table.rows) if row and all(c.head for c in row)]
+        if not header or table_min_px(table) <= column_px:
+            continue
+        # the headers' text, with runs of HTML white space as one space (a no-break space stays)
+        labels = [HTML_SPACE.sub(" ", "".join(c.text)).strip() for c in table.rows[header[-1]]]
+        tag = _with_class(page[table.start : table.end], STACK_CLASS)
+        edits.append((table.start, table.end, _with_attributes(tag, ' role="table"')))
+        for start, end in table.groups:
+            edits.append((start, end, _with_attributes(page[start:end], ' role="rowgroup"')))
+        for start, end in table.captions:  # what it holds (a "Copy link" button) is its own
+            edits.append((start, end, _with_attributes(page[start:end], ' role="caption"')))
+        for (start, end), row in zip(table.row_tags, table.rows, strict=True):
+            edits.append((start, end, _with_attributes(page[start:end], ' role="row"')))
+            for i, cell in enumerate(row):
+                text = page[cell.start : cell.end]
+                if cell.head:
+                    extra = ' role="columnheader"'
+                else:
+                    label = labels[i] if i < len(labels) else ""
+                    extra = f' role="cell" data-label="{html.escape(label, quote=True)}"'
+                edits.append((cell.start, cell.end, _with_attributes(text, extra)))
+    for start, end, new in sorted(edits, reverse=True):
+        page = page[:start] + new + page[end:]
+    return page
+
+
+# --- figures open at full size ----------------------------------------------------------------
+
+FIGURE_LINK_CLASS = "figure-full"
+FIGURE_LINK_TITLE = "Open the figure at full size"
+
+
+class _ImageReader(HTMLParser):
+    """Where the figures (images from _images/) of a page are, and whether each is in a link."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines = [0]
+        for line in page.splitlines(keepends=True):
+            self.lines.append(self.lines[-1] + len(line))
+        self.links = 0
+        self.images: list[tuple[int, int, str]] = []  # start, end of <img ...>, its src
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.links += 1
+        elif tag == "img":
+            self.handle_startendtag(tag, attrs)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        src = dict(attrs).get("src") or ""
+        if tag != "img" or self.links or "_images/" not in src or "://" in src:
+            return
+        line, column = self.getpos()
+        start = self.lines[line - 1] + column
+        self.images.append((start, start + len(self.get_starttag_text() or ""), src))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.links:
+            self.links -= 1
+
+
+def link_figures(page: str) -> str:
+    """Each figure image not already in a link becomes a link to its own file, so that a tap
+    on a phone opens the figure at full size (plain HTML, no script)."""
+    for start, end, src in reversed(_ImageReader(page).images):
+        link = (
+            f'<a class="{FIGURE_LINK_CLASS}" href="{html.escape(src, quote=True)}" '
+            f'title="{FIGURE_LINK_TITLE}">'
+        )
+        page = page[:start] + link + page[start:end] + "</a>" + page[end:]
+    return page
