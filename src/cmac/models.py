@@ -1,7 +1,7 @@
 """Trend, interrupted-time-series and breakpoint models for a short annual series.
 
-Everything here is written for n ≈ 13: exact F tests, t-based intervals, a fixed-regressor
-bootstrap for sup-F, and an exhaustive search over segmentations instead of asymptotics.
+Everything here is written for n ≈ 13: exact F tests, t-based intervals, a parametric Monte
+Carlo test for sup-F, and an exhaustive search over segmentations instead of asymptotics.
 """
 
 from __future__ import annotations
@@ -277,15 +277,17 @@ def fit_trend_hac(times: np.ndarray, y: np.ndarray, log_scale: bool, maxlags: in
 def fit_trend_ar1(times: np.ndarray, y: np.ndarray, log_scale: bool) -> dict[str, float]:
     """Trend with AR(1) errors by maximum likelihood (keeps every observation).
 
-    Standard errors come from the observed information (the Hessian), as R's ``arima`` does:
-    statsmodels' default outer-product-of-gradients estimate is unreliable at n ≈ 13.
+    Standard errors come from the numerical Hessian of the log-likelihood (``cov_type="approx"``),
+    as R's ``arima`` computes them; statsmodels' default outer-product-of-gradients estimate is
+    unreliable at n ≈ 13, and its ``"oim"`` (Harvey's analytic information) differs from R's in
+    the third figure here. tests/test_reference.py checks every AR(1) row against R.
     """
     values = np.log(y) if log_scale else np.asarray(y, dtype=float)
     exog = trend_design(times)[["trend"]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", UserWarning)  # start values at this n
-        result = ARIMA(values, exog=exog, order=(1, 0, 0), trend="c").fit(cov_type="oim")
+        result = ARIMA(values, exog=exog, order=(1, 0, 0), trend="c").fit(cov_type="approx")
     names = list(result.model.param_names)
     params, ci = np.asarray(result.params), np.asarray(result.conf_int())
     i = names.index("trend")
