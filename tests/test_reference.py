@@ -162,3 +162,27 @@ def test_the_fixture_has_every_ar1_row_of_the_trend_table(trend_rows) -> None:
     shown = {series for series, method in trend_rows.index if method == AR1}
     assert {s.replace("–", "-") for s in shown} == set(REFERENCE["ar1_trend"])
     assert all(set(v) == set(SCALES) for v in REFERENCE["ar1_trend"].values())
+
+
+@pytest.mark.parametrize("item", tables.ITEMS)
+def test_chapter_6_headline_trend_matches_mass_glm_nb(item: str) -> None:
+    # The yearly % change in items per km² (negative binomial, trend only), with its Wald
+    # 95 % CI from the observed information of (β, α) together: R's optimHess SE.
+    late = load("clearance_2000_2012")
+    headline = analysis.density_trend(late, item)
+    expected = REFERENCE["negbin"][item]["trend"]["coefficients"]["t"]
+    z = 1.959963984540054
+    want = [
+        expected["estimate"],
+        expected["estimate"] - z * expected["se_observed"],
+        expected["estimate"] + z * expected["se_observed"],
+    ]
+    assert headline.converged
+    assert headline.per_year == pytest.approx(
+        [float(models.percent_change(v)) for v in want], rel=1e-4
+    )
+    span = headline.span_years
+    assert span == 12
+    assert headline.over_span == pytest.approx(
+        [100 * np.expm1(span * v) for v in want], rel=1e-4
+    )
