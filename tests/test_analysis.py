@@ -174,7 +174,7 @@ def test_sensitivity_table_shows_small_p_as_below_and_keeps_numbers_in_its_csv()
             "bp_years": ["2005, 2010", "none", "2005, 2010"],
             **{
                 f"{key}{end}": [-12.5, 3.0, -12.5]
-                for key in ("bc_level", "lr_step", "lr_ramp", "bc_avg", "bc_avg_native", "lr_avg")
+                for key in ("bc_level", "lr_step", "lr_ramp", "bc_avg", "bc_avg_pct", "lr_avg")
                 for end in ("", "_low", "_high")
             },
         }
@@ -194,5 +194,5 @@ def test_sensitivity_table_shows_small_p_as_below_and_keeps_numbers_in_its_csv()
     assert csv["effect_unit"].tolist() == ["pct", "km2_per_year", "pct"]
     assert csv["can_move_estimates"].tolist() == [True, True, False]
     assert csv["sup_f_p_simulation_se"].tolist() == [0.0, 0.00111, 0.0]
-    assert {"bc_avg_pct", "bc_avg_native_low", "lr_avg_high", "bc_level"} <= set(csv.columns)
+    assert {"bc_avg_pct", "bc_avg_low", "lr_avg_high", "bc_level"} <= set(csv.columns)
     assert csv["lr_ramp_low"].dtype.kind == "f" and csv["sup_f_year"].dtype.kind == "i"

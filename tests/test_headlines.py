@@ -170,7 +170,7 @@ def grid():
     )
 
 
-ESTIMATES = ["bc_avg", "bc_avg_native", "lr_avg", "bc_level", "lr_step", "lr_ramp"]
+ESTIMATES = ["bc_avg", "bc_avg_pct", "lr_avg", "bc_level", "lr_step", "lr_ramp"]
 
 
 def test_runs_that_cannot_move_repeat_every_estimate_and_the_others_move_the_average(grid) -> None:
@@ -215,7 +215,7 @@ def test_level_run_in_percent_divides_by_the_earlier_trend(grid) -> None:
     fit = run.fits["bc_level_slope"]
     x = run.terms.loc[[2005], fit.params.index].assign(bc_level=0.0, bc_slope=0.0)
     trend_2005 = float(np.asarray(fit.predict(x))[0])
-    assert level["bc_avg"] == pytest.approx(100 * level["bc_avg_native"] / trend_2005, rel=1e-10)
+    assert level["bc_avg_pct"] == pytest.approx(100 * level["bc_avg"] / trend_2005, rel=1e-10)
 
 
 def test_the_published_record_ties_chapter_7_to_chapter_5() -> None:

@@ -183,6 +183,4 @@ def test_chapter_6_headline_trend_matches_mass_glm_nb(item: str) -> None:
     )
     span = headline.span_years
     assert span == 12
-    assert headline.over_span == pytest.approx(
-        [100 * np.expm1(span * v) for v in want], rel=1e-4
-    )
+    assert headline.over_span == pytest.approx([100 * np.expm1(span * v) for v in want], rel=1e-4)

@@ -69,14 +69,16 @@ class ModelRun:
         change = self.effect("bc_level_slope", "bc_level")[bound]
         if self.log_scale:
             return 1 + change / 100
+        baseline = self.earlier_trend_at_break()
+        return (baseline + change) / baseline
+
+    def earlier_trend_at_break(self) -> float:
+        """The level-and-slope model's earlier trend at the brush-cutter year, on the run's
+        scale (km²/yr on the level scale)."""
         fit = self.fits["bc_level_slope"]
         at_break = self.terms.loc[self.terms["bc_level"] == 1].iloc[[0]]
-        baseline = float(
-            np.asarray(fit.predict(at_break.assign(bc_level=0.0, bc_slope=0.0)[fit.params.index]))[
-                0
-            ]
-        )
-        return (baseline + change) / baseline
+        x = at_break.assign(bc_level=0.0, bc_slope=0.0)[fit.params.index]
+        return float(np.asarray(fit.predict(x))[0])
 
     def break_years(self, longer: bool = False) -> tuple[int, ...]:
         table = self.segmentation_longer if longer else self.segmentation
@@ -125,8 +127,7 @@ class ModelRun:
         uncertainty is left out."""
         if self.log_scale:
             return averaged
-        base = self.level_change_ratio("estimate") - 1  # change / baseline
-        baseline = float(self.effect("bc_level_slope", "bc_level")["estimate"]) / base
+        baseline = self.earlier_trend_at_break()
         return models.Averaged(
             *(100 * v / baseline for v in (averaged.estimate, averaged.low, averaged.high)),
             100 * averaged.se / baseline,

@@ -92,8 +92,8 @@ def summarise(run: analysis.ModelRun) -> dict[str, object]:
         "misspecified": run.misspecified,
     }
     averages = {
-        "bc_avg": run.averaged_as_percent(run.averaged_effect("bc_level")),  # always in %
-        "bc_avg_native": run.averaged_effect("bc_level"),  # in the run's unit
+        "bc_avg": run.averaged_effect("bc_level"),  # in the run's unit, as chapter 5 records it
+        "bc_avg_pct": run.averaged_as_percent(run.averaged_effect("bc_level")),  # always in %
         "lr_avg": run.averaged_land_release(),
     }
     for key, averaged in averages.items():
@@ -177,7 +177,7 @@ def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per run, for display; the CSV keeps each estimate and its bounds as numbers."""
     frame = frame.reset_index(drop=True)
     effects = {
-        "bc_avg": "Brush cutters, averaged, % (95 % CI)",
+        "bc_avg_pct": "Brush cutters, averaged, % (95 % CI)",
         "lr_avg": "Land release, averaged (95 % CI)",
         "lr_step": "Land release, step (95 % CI)",
         "lr_ramp": "Land release, ramp (95 % CI)",
@@ -187,8 +187,10 @@ def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
         {
             "Run": frame["label"] + marks,
             "n": frame["n_points"].map(render.number),
-            effects["bc_avg"]: [
-                render.estimate_ci(r["bc_avg"], r["bc_avg_low"], r["bc_avg_high"], unit="%")
+            effects["bc_avg_pct"]: [
+                render.estimate_ci(
+                    r["bc_avg_pct"], r["bc_avg_pct_low"], r["bc_avg_pct_high"], unit="%"
+                )
                 for _, r in frame.iterrows()
             ],
             effects["lr_avg"]: [ci_text(r, "lr_avg") for _, r in frame.iterrows()],
@@ -214,12 +216,9 @@ def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
             "effect_unit": frame["effect_unit"].map({"%": "pct"}).fillna("km2_per_year"),
         }
     )
-    for key in ("bc_avg_pct", "bc_avg_native", "bc_level", *effects):
-        if key == "bc_avg":
-            continue
-        source = "bc_avg" if key == "bc_avg_pct" else key
+    for key in ("bc_avg", "bc_level", *effects):  # bc_avg in the run's unit, bc_avg_pct in %
         for suffix in ("", "_low", "_high"):
-            csv[f"{key}{suffix}"] = frame[f"{source}{suffix}"]
+            csv[f"{key}{suffix}"] = frame[f"{key}{suffix}"]
     csv["bc_level_f_test_p"] = frame["f_bc_p"]
     csv["lowest_aicc_model"] = frame["best_model_id"]
     csv["sup_f_year"] = frame["supf_year"].astype(int)
