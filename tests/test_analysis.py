@@ -161,29 +161,38 @@ def test_chapter_5_rerun_by_papermill_matches_the_in_process_grid(
 def test_sensitivity_table_shows_small_p_as_below_and_keeps_numbers_in_its_csv() -> None:
     runs = pd.DataFrame(
         {
-            "label": ["Baseline", "From 1992"],
-            "misspecified": [False, True],
-            "n_points": [13, 21],
-            "effect_unit": ["%", "km²/yr"],
-            "f_bc_p": [0.0004, 0.25],
-            "best_model_id": ["bc_lr_step", "bc_level_slope"],
-            "supf_year": [2005, 2010],
-            "supf_p": [0.0, 0.0123],
-            "bp_years": ["2005, 2010", "none"],
+            "label": ["Baseline", "From 1992", "Other seed"],
+            "misspecified": [False, True, False],
+            "can_move": [True, True, False],
+            "n_points": [13, 21, 13],
+            "effect_unit": ["%", "km²/yr", "%"],
+            "f_bc_p": [0.0004, 0.25, 0.0004],
+            "best_model_id": ["bc_lr_step", "bc_level_slope", "bc_lr_step"],
+            "supf_year": [2005, 2010, 2005],
+            "supf_p": [0.0, 0.0123, 0.0],
+            "supf_p_se": [0.0, 0.00111, 0.0],
+            "bp_years": ["2005, 2010", "none", "2005, 2010"],
             **{
-                f"{key}{end}": [-12.5, 3.0]
-                for key in ("bc_level", "lr_step", "lr_ramp")
+                f"{key}{end}": [-12.5, 3.0, -12.5]
+                for key in ("bc_level", "lr_step", "lr_ramp", "bc_avg", "bc_avg_pct", "lr_avg")
                 for end in ("", "_low", "_high")
             },
         }
     )
     shown = sensitivity.sensitivity_layout(runs)
-    assert shown["F test p"].tolist() == ["<\u00a00.001", "0.250"]
-    assert shown["sup-F year (p)"].tolist() == ["2005 (<\u00a00.001)", "2010 (0.012)"]
-    assert shown["Run"].tolist() == ["Baseline", "From 1992 †"]
+    assert shown["F test p"].tolist() == ["<\u00a00.001", "0.250", "<\u00a00.001"]
+    assert shown["sup-F year (p, simulation SE)"].tolist()[:2] == [
+        "2005 (<\u00a00.001, SE\u00a00.000)",
+        "2010 (0.012, SE\u00a00.001)",
+    ]
+    assert shown["Run"].tolist() == ["Baseline", "From 1992 †", "Other seed ‡"]
     assert shown.iloc[0, 2].startswith("\u221212.5\u00a0%")  # a true minus sign
-    assert "km²/yr" in shown.iloc[1, 2]
+    assert shown.iloc[1, 2].startswith("3.0\u00a0%")  # the averaged change is % on both scales
+    assert "km²/yr" in shown.iloc[1, 3]
     csv = shown.attrs["csv"]
-    assert csv["bc_level_f_test_p"].tolist() == [0.0004, 0.25]
-    assert csv["effect_unit"].tolist() == ["pct", "km2_per_year"]
+    assert csv["bc_level_f_test_p"].tolist() == [0.0004, 0.25, 0.0004]
+    assert csv["effect_unit"].tolist() == ["pct", "km2_per_year", "pct"]
+    assert csv["can_move_estimates"].tolist() == [True, True, False]
+    assert csv["sup_f_p_simulation_se"].tolist() == [0.0, 0.00111, 0.0]
+    assert {"bc_avg_pct", "bc_avg_low", "lr_avg_high", "bc_level"} <= set(csv.columns)
     assert csv["lr_ramp_low"].dtype.kind == "f" and csv["sup_f_year"].dtype.kind == "i"

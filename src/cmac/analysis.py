@@ -12,6 +12,8 @@ from cmac import models, render, tables
 from cmac.params import ModelParameters
 
 PRIMARY_MODEL = "bc_lr_ramp"  # all pre-specified terms; used for the counterfactuals
+LAND_RELEASE_TERMS = ("lr_step", "lr_ramp")  # two codings of the one land-release effect
+INTERVENTION_TERMS = ("bc_level", "bc_slope", *LAND_RELEASE_TERMS)
 # The pre-specified models assume one trend before the brush-cutter year. That holds from
 # 2000; from 1992 the book's own sup-F search rejects a single trend, with the break at 2000.
 EARLIEST_TREND_START = 2000
@@ -67,27 +69,41 @@ class ModelRun:
         change = self.effect("bc_level_slope", "bc_level")[bound]
         if self.log_scale:
             return 1 + change / 100
+        baseline = self.earlier_trend_at_break()
+        return (baseline + change) / baseline
+
+    def earlier_trend_at_break(self) -> float:
+        """The level-and-slope model's earlier trend at the brush-cutter year, on the run's
+        scale (km²/yr on the level scale)."""
         fit = self.fits["bc_level_slope"]
         at_break = self.terms.loc[self.terms["bc_level"] == 1].iloc[[0]]
-        baseline = float(
-            np.asarray(fit.predict(at_break.assign(bc_level=0.0, bc_slope=0.0)[fit.params.index]))[
-                0
-            ]
-        )
-        return (baseline + change) / baseline
+        x = at_break.assign(bc_level=0.0, bc_slope=0.0)[fit.params.index]
+        return float(np.asarray(fit.predict(x))[0])
 
     def break_years(self, longer: bool = False) -> tuple[int, ...]:
         table = self.segmentation_longer if longer else self.segmentation
         return tuple(table[table["chosen"]].iloc[0]["first_years"])
 
-    def averaged_effect(self, term: str) -> models.Averaged:
+    def averaged_effect(self, term: str | tuple[str, ...]) -> models.Averaged:
         """``term`` averaged over every pre-specified model by Akaike weight, a model without
-        it counting as no change; in the run's unit (% on the log scale)."""
+        it counting as no change; in the run's unit (% on the log scale).
+
+        ``term`` may name several terms that code the same effect in different models (the
+        land-release step and ramp: each is the full effect once land release is in use); a
+        model enters with whichever of them it has (never more than one)."""
+        names_of = (term,) if isinstance(term, str) else term
         weights = self.comparison.set_index("model")["weight"]
         names = list(self.fits)
+
+        def pick(values: pd.Series) -> float:
+            present = [name for name in names_of if name in values.index]
+            if len(present) > 1:
+                raise ValueError(f"a model has more than one of {names_of}")
+            return float(values[present[0]]) if present else 0.0
+
         averaged = models.model_average(
-            np.array([self.fits[m].params.get(term, 0.0) for m in names]),
-            np.array([self.fits[m].bse.get(term, 0.0) for m in names]),
+            np.array([pick(self.fits[m].params) for m in names]),
+            np.array([pick(self.fits[m].bse) for m in names]),
             weights.loc[names].to_numpy(),
             int(min(fit.df_resid for fit in self.fits.values())),
         )
@@ -98,6 +114,45 @@ class ModelRun:
             for v in (averaged.low, averaged.estimate, averaged.high)
         )
         return models.Averaged(mid, low, high, averaged.se)
+
+    def averaged_land_release(self) -> models.Averaged:
+        """The land-release effect averaged over the five models: the step model's step, the
+        ramp model's full ramp, and no change in the three models without land release."""
+        return self.averaged_effect(LAND_RELEASE_TERMS)
+
+    def averaged_as_percent(self, averaged: models.Averaged) -> models.Averaged:
+        """A brush-cutter average in % of the earlier trend's value at the brush-cutter year.
+        On the log scale it is already in %; on the level scale the km² (and the CI limits)
+        are divided by the level-and-slope model's pre-break trend at that year, whose own
+        uncertainty is left out."""
+        if self.log_scale:
+            return averaged
+        baseline = self.earlier_trend_at_break()
+        return models.Averaged(
+            *(100 * v / baseline for v in (averaged.estimate, averaged.low, averaged.high)),
+            100 * averaged.se / baseline,
+        )
+
+    def nominal_terms(self, level: float = 0.05) -> pd.DataFrame:
+        """The brush-cutter and land-release terms whose own t test has p < ``level``, with
+        the Akaike weight of the model they sit in."""
+        weights = self.comparison.set_index("model")["weight"]
+        terms = self.effects[self.effects["term"].isin(INTERVENTION_TERMS)]
+        hits = terms[terms["p"] < level].copy()
+        hits["weight"] = hits["model"].map(weights)
+        return hits.reset_index(drop=True)
+
+    def joint_f_test(self, model: str = PRIMARY_MODEL) -> models.FTest:
+        """Exact F test of every brush-cutter and land-release term of ``model`` at once,
+        against the trend alone."""
+        return models.nested_f_test(self.fits[model], self.fits["trend"])
+
+    def holm_terms(self) -> pd.Series:
+        """Holm-adjusted p of every brush-cutter and land-release term's t test, over the
+        five models (one family)."""
+        terms = self.effects[self.effects["term"].isin(INTERVENTION_TERMS)]
+        index = terms["model"] + ":" + terms["term"]
+        return models.holm(pd.Series(terms["p"].to_numpy(), index=index.to_numpy()))
 
     def effect_range(self, term: str) -> tuple[float, float]:
         """Smallest and largest estimate of ``term`` among the models that contain it."""
@@ -165,6 +220,12 @@ def run_models(early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters)
 def format_p(p: float) -> str:
     """'0.012'; '< 0.001' (with a no-break space); a dash when there is no test."""
     return render.p_value(p)
+
+
+def p_with_se(p: float, replications: int) -> str:
+    """A simulated p-value with its simulation standard error: '0.380 (SE 0.007)'."""
+    se = models.monte_carlo_p_se(p, replications)
+    return f"{format_p(p)} (SE\u00a0{render.number(se, 3)})"
 
 
 def with_ci(estimate: float, low: float, high: float, digits: int = 1) -> str:
@@ -413,6 +474,11 @@ class DensityRun:
     bootstrap: dict[str, tuple[float, float]]  # item -> (LR, p) for the land-release term
     per_km2: pd.DataFrame
     fitted_per_km2: pd.DataFrame
+    replications: int
+
+    def p_se(self, item: str) -> float:
+        """Simulation standard error of the bootstrap p of ``item``'s land-release term."""
+        return models.monte_carlo_p_se(self.bootstrap[item][1], self.replications)
 
 
 def run_density(
@@ -435,7 +501,34 @@ def run_density(
         bootstrap,
         tables.per_km2(late).set_axis(years),
         pd.DataFrame(fitted, index=years),
+        replications,
     )
+
+
+@dataclass(frozen=True)
+class DensityTrend:
+    """Chapter 6's headline: the average yearly change in items found per km², from a
+    negative binomial model with a trend and nothing else, and what it implies from the
+    first year to the last. Percentages, with Wald 95 % CIs."""
+
+    item: str
+    per_year: tuple[float, float, float]  # % per year: estimate, low, high
+    over_span: tuple[float, float, float]  # % change first year -> last year
+    span_years: int
+    converged: bool
+
+
+def density_trend(late: pd.DataFrame, item: str) -> DensityTrend:
+    """Negative binomial model of ``item`` with exposure log(area) and a straight-line trend
+    on the log scale: its trend is the average yearly % change in items per km²."""
+    area = late["area_m2"].to_numpy() / tables.M2_PER_KM2
+    design = density_terms(late, (2008, 2010))[["const", "trend"]]  # the ramp is not used
+    fit = models.fit_density(late[item].to_numpy(), area, design, item)
+    row = fit.effects.set_index("term").loc["trend"]
+    per_year = (float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]))
+    span = int(late["year"].max() - late["year"].min())
+    over_span = tuple(float(100 * ((1 + v / 100) ** span - 1)) for v in per_year)
+    return DensityTrend(item, per_year, over_span, span, fit.converged)  # type: ignore[arg-type]
 
 
 # Alternative forms for the density models: the land-release effect must survive a more
@@ -522,7 +615,8 @@ def density_layout(run: DensityRun) -> pd.DataFrame:
                 "Land release, % (95 % CI)": with_ci(
                     ramp["estimate"], ramp["ci_low"], ramp["ci_high"]
                 ),
-                "p, land release (bootstrap)": format_p(run.bootstrap[item][1]),
+                # the parametric bootstrap p with its simulation standard error
+                "p, land release (bootstrap)": p_with_se(run.bootstrap[item][1], run.replications),
                 "α (95 % CI)": with_ci(fit.alpha, *fit.alpha_ci, digits=3),
                 "Poisson dispersion": render.number(fit.pearson_dispersion),
                 "p, α\u00a0=\u00a00": format_p(fit.lr_p),  # no-break spaces: "= 0" stays with α
@@ -539,6 +633,9 @@ def density_layout(run: DensityRun) -> pd.DataFrame:
                 "land_release_pct_low": ramp["ci_low"],
                 "land_release_pct_high": ramp["ci_high"],
                 "land_release_p_bootstrap": run.bootstrap[item][1],
+                "land_release_p_bootstrap_se": models.monte_carlo_p_se(
+                    run.bootstrap[item][1], run.replications
+                ),
                 "alpha": fit.alpha,
                 "alpha_low": fit.alpha_ci[0],
                 "alpha_high": fit.alpha_ci[1],
@@ -561,3 +658,21 @@ def diagnostics_phrase(checks: dict[str, float], level: float = 0.05) -> str:
     if not flagged:
         return f"raise no alarm (every p-value is above {level})"
     return "flag a possible problem (" + ", ".join(flagged) + f" below {level})"
+
+
+def nominal_phrase(hits: pd.DataFrame) -> str:
+    """Words for the single brush-cutter or land-release terms whose own 95 % CI excludes no
+    change (``ModelRun.nominal_terms``): how many, and the largest weight of their models."""
+    if hits.empty:
+        return (
+            "no single brush-cutter or land-release term has a 95\u00a0% interval that excludes "
+            "no change"
+        )
+    count = len(hits)
+    models_with = hits["model"].nunique()
+    return (
+        f"{count} single term{'s' if count > 1 else ''} ha{'ve' if count > 1 else 's'} a 95\u00a0% "
+        f"interval that excludes no change, but only in {models_with} model"
+        f"{'s' if models_with > 1 else ''} with an Akaike weight of at most "
+        f"{render.number(hits['weight'].max(), 2)}"
+    )

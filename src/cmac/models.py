@@ -1,7 +1,7 @@
 """Trend, interrupted-time-series and breakpoint models for a short annual series.
 
-Everything here is written for n ≈ 13: exact F tests, t-based intervals, a fixed-regressor
-bootstrap for sup-F, and an exhaustive search over segmentations instead of asymptotics.
+Everything here is written for n ≈ 13: exact F tests, t-based intervals, a parametric Monte
+Carlo test for sup-F, and an exhaustive search over segmentations instead of asymptotics.
 """
 
 from __future__ import annotations
@@ -277,8 +277,10 @@ def fit_trend_hac(times: np.ndarray, y: np.ndarray, log_scale: bool, maxlags: in
 def fit_trend_ar1(times: np.ndarray, y: np.ndarray, log_scale: bool) -> dict[str, float]:
     """Trend with AR(1) errors by maximum likelihood (keeps every observation).
 
-    Standard errors come from the observed information (the Hessian), as R's ``arima`` does:
-    statsmodels' default outer-product-of-gradients estimate is unreliable at n ≈ 13.
+    Standard errors come from the numerical Hessian of the log-likelihood (``cov_type="approx"``),
+    as R's ``arima`` computes them; statsmodels' default outer-product-of-gradients estimate is
+    unreliable at n ≈ 13, and its ``"oim"`` (Harvey's analytic information) differs from R's in
+    the third figure here. tests/test_reference.py checks every AR(1) row against R.
     """
     values = np.log(y) if log_scale else np.asarray(y, dtype=float)
     exog = trend_design(times)[["trend"]]
@@ -344,14 +346,37 @@ def candidate_breaks(n: int, min_segment: int) -> list[int]:
     return list(range(min_segment, n - min_segment + 1))
 
 
+def monte_carlo_p_se(p: float, replications: int) -> float:
+    """Simulation standard error of a Monte Carlo p-value (or rejection rate) from
+    ``replications`` draws: the binomial √(p (1 − p) / R). It measures only the noise of the
+    simulation, which more draws shrink; it is not a sampling error of the data."""
+    if replications < 1 or not 0 <= p <= 1:
+        raise ValueError(f"need 0 ≤ p ≤ 1 and R ≥ 1, not p={p}, R={replications}")
+    return math.sqrt(p * (1 - p) / replications)
+
+
+def monte_carlo_quantile_se(draws: np.ndarray, q: float) -> float:
+    """Simulation standard error of the ``q`` quantile of ``draws``, by the Maritz–Jarrett
+    method (scipy.stats.mstats.mjci), which needs no density estimate."""
+    from scipy.stats import mstats
+
+    return float(mstats.mjci(np.asarray(draws, dtype=float), prob=[q])[0])
+
+
 @dataclass(frozen=True)
 class SupF:
     stat: float
     break_index: int
     f_by_index: dict[int, float]
-    p_bootstrap: float
+    p_bootstrap: float  # the parametric Monte Carlo p-value (name kept for its callers)
     critical_95: float
     replications: int
+    p_se: float = math.nan  # simulation standard errors of the two
+    critical_95_se: float = math.nan
+
+    @property
+    def p_monte_carlo(self) -> float:
+        return self.p_bootstrap
 
 
 def f_statistics(y: np.ndarray, times: np.ndarray, candidates: list[int]) -> np.ndarray:
@@ -403,13 +428,16 @@ def sup_f_test(
     simulated = f_statistics(rng.standard_normal((len(y), replications)), times, candidates)
     sup_star = simulated.max(axis=0)
     stat = float(observed.max())
+    p = float((1 + np.sum(sup_star >= stat)) / (replications + 1))
     return SupF(
         stat=stat,
         break_index=candidates[int(observed.argmax())],
         f_by_index=dict(zip(candidates, map(float, observed), strict=True)),
-        p_bootstrap=float((1 + np.sum(sup_star >= stat)) / (replications + 1)),
+        p_bootstrap=p,
         critical_95=float(np.quantile(sup_star, 0.95)),
         replications=replications,
+        p_se=monte_carlo_p_se(p, replications),
+        critical_95_se=monte_carlo_quantile_se(sup_star, 0.95),
     )
 
 

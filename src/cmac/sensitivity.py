@@ -45,6 +45,22 @@ LAND_RELEASE_TIMINGS: dict[str, dict[str, int]] = {
 }
 
 
+# Settings that reach only the break searches (sup-F's Monte Carlo draws, the BIC search):
+# a run that changes nothing else refits the five models on the same data and design, so it
+# cannot move any of their estimates, the averaged ones included.
+SEARCH_ONLY = frozenset({"seed", "min_segment", "bootstrap_replications"})
+
+
+def fit_settings(params: ModelParameters) -> dict[str, object]:
+    """The parameters that enter the five models' fits."""
+    return {k: v for k, v in dataclasses.asdict(params).items() if k not in SEARCH_ONLY}
+
+
+def can_move_estimates(params: ModelParameters, baseline: ModelParameters) -> bool:
+    """Whether a run's settings could change the models' estimates at all."""
+    return fit_settings(params) != fit_settings(baseline)
+
+
 def joint_grid() -> list[tuple[str, dict[str, object]]]:
     """Every combination of scale, series start and land-release timing."""
     return [
@@ -64,9 +80,30 @@ def summarise(run: analysis.ModelRun) -> dict[str, object]:
         "best_model_id": run.comparison.sort_values("aicc").iloc[0]["model"],
         "supf_year": int(run.series["time"].to_numpy()[run.sup_f.break_index]),
         "supf_p": run.sup_f.p_bootstrap,
+        "supf_p_se": run.sup_f.p_se,
+        "w_lr_step": float(run.comparison.set_index("model").at["bc_lr_step", "weight"]),
+        "w_lr_ramp": float(run.comparison.set_index("model").at["bc_lr_ramp", "weight"]),
+        "f_joint_p": run.joint_f_test().p,
+        "holm_terms_min": float(run.holm_terms().min()),
+        "nominal_max_weight": float(run.nominal_terms()["weight"].max())
+        if len(run.nominal_terms())
+        else 0.0,
         "bp_years": ", ".join(map(str, run.break_years())) or "none",
         "misspecified": run.misspecified,
     }
+    averages = {
+        "bc_avg": run.averaged_effect("bc_level"),  # in the run's unit, as chapter 5 records it
+        "bc_avg_pct": run.averaged_as_percent(run.averaged_effect("bc_level")),  # always in %
+        "lr_avg": run.averaged_land_release(),
+    }
+    for key, averaged in averages.items():
+        row.update(
+            {
+                key: float(averaged.estimate),
+                f"{key}_low": float(averaged.low),
+                f"{key}_high": float(averaged.high),
+            }
+        )
     for key, (model, term) in {
         "bc_level": ("bc_level_slope", "bc_level"),
         "lr_step": ("bc_lr_step", "lr_step"),
@@ -105,6 +142,8 @@ def run_grid(
             {
                 "label": label,
                 "joint": label not in dict(ONE_AT_A_TIME),
+                "baseline": params == baseline,
+                "can_move": params == baseline or can_move_estimates(params, baseline),
                 "scale": params.scale,
                 "series_start": params.series_start,
                 "land_release_step_year": params.land_release_step_year,
@@ -138,22 +177,32 @@ def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per run, for display; the CSV keeps each estimate and its bounds as numbers."""
     frame = frame.reset_index(drop=True)
     effects = {
-        "bc_level": "Brush-cutter level (95 % CI)",
+        "bc_avg_pct": "Brush cutters, averaged, % (95 % CI)",
+        "lr_avg": "Land release, averaged (95 % CI)",
         "lr_step": "Land release, step (95 % CI)",
         "lr_ramp": "Land release, ramp (95 % CI)",
     }
+    marks = np.where(frame["misspecified"], " †", "") + np.where(frame["can_move"], "", " ‡")
     shown = pd.DataFrame(
         {
-            "Run": frame["label"] + np.where(frame["misspecified"], " †", ""),
+            "Run": frame["label"] + marks,
             "n": frame["n_points"].map(render.number),
-            effects["bc_level"]: [ci_text(r, "bc_level") for _, r in frame.iterrows()],
-            "F test p": frame["f_bc_p"].map(render.p_value),
+            effects["bc_avg_pct"]: [
+                render.estimate_ci(
+                    r["bc_avg_pct"], r["bc_avg_pct_low"], r["bc_avg_pct_high"], unit="%"
+                )
+                for _, r in frame.iterrows()
+            ],
+            effects["lr_avg"]: [ci_text(r, "lr_avg") for _, r in frame.iterrows()],
             effects["lr_step"]: [ci_text(r, "lr_step") for _, r in frame.iterrows()],
             effects["lr_ramp"]: [ci_text(r, "lr_ramp") for _, r in frame.iterrows()],
+            "F test p": frame["f_bc_p"].map(render.p_value),
             "Lowest AICc": frame["best_model_id"].map(models.MODEL_SHORT),
-            "sup-F year (p)": [
-                f"{int(y)} ({render.p_value(p)})"
-                for y, p in zip(frame["supf_year"], frame["supf_p"], strict=True)
+            "sup-F year (p, simulation SE)": [
+                f"{int(y)} ({render.p_value(p)}, SE\u00a0{render.number(se, 3)})"
+                for y, p, se in zip(
+                    frame["supf_year"], frame["supf_p"], frame["supf_p_se"], strict=True
+                )
             ],
             "BIC breaks": frame["bp_years"],
         }
@@ -162,16 +211,18 @@ def sensitivity_layout(frame: pd.DataFrame) -> pd.DataFrame:
         {
             "run": frame["label"],
             "misspecified": frame["misspecified"],
+            "can_move_estimates": frame["can_move"],
             "n_points": frame["n_points"],
             "effect_unit": frame["effect_unit"].map({"%": "pct"}).fillna("km2_per_year"),
         }
     )
-    for key in effects:
+    for key in ("bc_avg", "bc_level", *effects):  # bc_avg in the run's unit, bc_avg_pct in %
         for suffix in ("", "_low", "_high"):
             csv[f"{key}{suffix}"] = frame[f"{key}{suffix}"]
     csv["bc_level_f_test_p"] = frame["f_bc_p"]
     csv["lowest_aicc_model"] = frame["best_model_id"]
     csv["sup_f_year"] = frame["supf_year"].astype(int)
     csv["sup_f_p"] = frame["supf_p"]
+    csv["sup_f_p_simulation_se"] = frame["supf_p_se"]
     csv["bic_break_years"] = frame["bp_years"]
     return render.with_csv(shown, csv)

@@ -57,6 +57,11 @@ scale_reference <- function(y) {
     a <- anova(fits[[nested_in[[name]]]], fits[[name]])
     list(f = a$F[2], df_num = a$Df[2], df_den = a$Res.Df[2], p = a$`Pr(>F)`[2])
   })
+  # Joint F test of every brush-cutter and land-release term (the ramp model against the trend)
+  joint <- anova(fits$trend, fits$bc_lr_ramp)
+  joint_f <- list(
+    f = joint$F[2], df_num = joint$Df[2], df_den = joint$Res.Df[2], p = joint$`Pr(>F)`[2]
+  )
   # Chow test with the break before 2005: strucchange counts the last point of the first
   # segment (2004, the 5th observation).
   chow <- sctest(y ~ t, data = d, type = "Chow", point = 5)
@@ -76,7 +81,7 @@ scale_reference <- function(y) {
   })
   names(segmentation) <- c("h3", "h4")
   list(
-    models = models, nested_f = nested,
+    models = models, nested_f = nested, joint_f = joint_f,
     chow = list(f = unname(chow$statistic), p = unname(chow$p.value)),
     fstats = list(first_years = I(d$year[(3:(n - 3)) + 1]), f = I(unname(as.numeric(fstats$Fstats)))),
     segmentation = segmentation
@@ -84,6 +89,7 @@ scale_reference <- function(y) {
 }
 
 density_formulas <- list(
+  trend = ~ t,  # chapter 6's headline: the average yearly change in items per km2
   linear_ramp = ~ t + lr_ramp,
   quadratic = ~ t + trend_sq,
   quadratic_ramp = ~ t + trend_sq + lr_ramp
@@ -113,6 +119,40 @@ negbin <- lapply(setNames(c("ap_mines", "at_mines", "uxo"), c("ap_mines", "at_mi
   })
 })
 
+# Trend with AR(1) errors, by exact maximum likelihood (method = "ML", as statsmodels' ARIMA
+# fits it), with R's standard errors from the numerical Hessian: every AR(1) row of chapter
+# 5's trend table (2000-2012 and 1992-2012; log-linear growth and linear slope). From 1992 the
+# two irregular early periods enter at their yearly rates, placed at the middle of their
+# periods, as chapter 5 does; the first starts in June 1992 (the book's assumed start).
+early <- read.csv("data/clearance_1992_1999.csv")
+month_index <- function(ym) {
+  parts <- do.call(rbind, strsplit(ym, "-"))
+  as.numeric(parts[, 1]) * 12 + as.numeric(parts[, 2]) - 1
+}
+early_months <- month_index(early$end_month) - month_index(early$start_month) + 1
+early_start <- month_index(early$start_month) / 12
+long <- data.frame(
+  time = c(early_start + early_months / 24 - 0.5, d$year),
+  area = c(early$area_m2 / 1e6 * 12 / early_months, d$area)
+)
+ar1_trend <- function(time, y) {
+  t <- time - min(time)
+  fit <- arima(y, order = c(1, 0, 0), xreg = t, method = "ML",
+               optim.control = list(maxit = 1000, reltol = 1e-12))
+  ci <- confint(fit)
+  list(
+    slope = unname(coef(fit)["t"]), se = unname(sqrt(diag(fit$var.coef))["t"]),
+    ci_low = unname(ci["t", 1]), ci_high = unname(ci["t", 2]),
+    phi = unname(coef(fit)["ar1"]), loglik = fit$loglik, n = length(y)
+  )
+}
+ar1 <- list(
+  "2000-2012" = list(log = ar1_trend(d$year, log(d$area)), level = ar1_trend(d$year, d$area)),
+  "1992-2012" = list(
+    log = ar1_trend(long$time, log(long$area)), level = ar1_trend(long$time, long$area)
+  )
+)
+
 reference <- list(
   produced_by = "tests/reference/make_reference.R",
   r_version = R.version.string,
@@ -125,7 +165,8 @@ reference <- list(
   n = n,
   log = scale_reference(log(d$area)),
   level = scale_reference(d$area),
-  negbin = negbin
+  negbin = negbin,
+  ar1_trend = ar1
 )
 writeLines(toJSON(reference, auto_unbox = TRUE, digits = NA, pretty = TRUE),
            "tests/reference/r_reference.json")
