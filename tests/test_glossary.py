@@ -51,7 +51,8 @@ REQUIRED = [
     "Confidence interval",
     "Prediction interval",
     "p-value",
-    "Bootstrap",
+    "Parametric bootstrap",
+    "Parametric Monte Carlo test",
     "Holm adjustment",
 ]
 

@@ -167,7 +167,7 @@ def test_sup_f_rejects_at_nominal_rate_on_null_data() -> None:
     for i in range(400):
         y = 3 + 0.2 * YEARS + rng.normal(0, 1, 13)
         test = models.sup_f_test(y, YEARS, 3, replications=199, seed=i)
-        rejections.append(test.p_bootstrap <= 0.05)
+        rejections.append(test.p_monte_carlo <= 0.05)
     assert 0.025 <= np.mean(rejections) <= 0.08
 
 
@@ -176,7 +176,7 @@ def test_sup_f_finds_a_known_break() -> None:
     y = 1 + 0.05 * (YEARS - 2000) + 1.0 * (YEARS >= 2006) + rng.normal(0, 0.1, 13)
     test = models.sup_f_test(y, YEARS, 3, replications=999, seed=1)
     assert YEARS[test.break_index] == 2006
-    assert test.p_bootstrap < 0.01
+    assert test.p_monte_carlo < 0.01
 
     # In Wald form (q·F) the exact 5 % value at n = 13 with 3-year segments is about 17 (field
     # notes); Andrews' asymptotic value for two parameters at 15 % trimming is 11.79.

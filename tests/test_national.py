@@ -468,8 +468,8 @@ def test_decline_table_carries_the_monte_carlo_error() -> None:
     )
     decline = national.casualty_decline(preferred, 1996, 2010, replications=99)
     layout = national.decline_layout(decline, 2010)
-    p = decline.sup_f.p_bootstrap
-    assert national.monte_carlo_se(p, 99) == pytest.approx(np.sqrt(p * (1 - p) / 99))
+    p = decline.sup_f.p_monte_carlo
+    assert decline.sup_f.p_se == pytest.approx(np.sqrt(p * (1 - p) / 99))
     assert "simulation SE" in layout["Result"].iloc[-1]
     assert layout.attrs["csv"]["p_simulation_se"].notna().sum() == 1
     assert set(decline.checks) >= {"durbin_watson", "ljung_box_p", "max_cooks_d"}

@@ -368,15 +368,11 @@ class SupF:
     stat: float
     break_index: int
     f_by_index: dict[int, float]
-    p_bootstrap: float  # the parametric Monte Carlo p-value (name kept for its callers)
+    p_monte_carlo: float  # the parametric Monte Carlo p-value
     critical_95: float
     replications: int
     p_se: float = math.nan  # simulation standard errors of the two
     critical_95_se: float = math.nan
-
-    @property
-    def p_monte_carlo(self) -> float:
-        return self.p_bootstrap
 
 
 def f_statistics(y: np.ndarray, times: np.ndarray, candidates: list[int]) -> np.ndarray:
@@ -433,7 +429,7 @@ def sup_f_test(
         stat=stat,
         break_index=candidates[int(observed.argmax())],
         f_by_index=dict(zip(candidates, map(float, observed), strict=True)),
-        p_bootstrap=p,
+        p_monte_carlo=p,
         critical_95=float(np.quantile(sup_star, 0.95)),
         replications=replications,
         p_se=monte_carlo_p_se(p, replications),

@@ -404,16 +404,10 @@ def casualty_decline(
     )
 
 
-def monte_carlo_se(p: float, replications: int) -> float:
-    """Simulation standard error of a Monte Carlo p-value: sqrt(p (1 - p) / R)."""
-    return float(np.sqrt(p * (1 - p) / replications))
-
-
 def decline_layout(decline: Decline, change_year: int) -> pd.DataFrame:
     """The casualty trend by three ways of getting its interval, and the tests for a change
     in it. Changes are shown as falls (positive % a year)."""
     years, chow, sup_f = decline.years, decline.chow, decline.sup_f
-    supf_se = monte_carlo_se(sup_f.p_bootstrap, sup_f.replications)
     fits = [
         (
             "Trend with AR(1) errors (headline)",
@@ -437,7 +431,8 @@ def decline_layout(decline: Decline, change_year: int) -> pd.DataFrame:
         (
             "sup-F, any date (parametric Monte Carlo)",
             f"largest at {int(years[sup_f.break_index])}, p = "
-            f"{render.number(sup_f.p_bootstrap, 3)} (simulation SE {render.number(supf_se, 3)})",
+            f"{render.number(sup_f.p_monte_carlo, 3)} "
+            f"(simulation SE {render.number(sup_f.p_se, 3)})",
             "assumes independent errors",
         ),
     ]
@@ -471,8 +466,8 @@ def decline_layout(decline: Decline, change_year: int) -> pd.DataFrame:
             "fall_pct_per_year_low": np.nan,
             "fall_pct_per_year_high": np.nan,
             "statistic": sup_f.stat,
-            "p": sup_f.p_bootstrap,
-            "p_simulation_se": supf_se,
+            "p": sup_f.p_monte_carlo,
+            "p_simulation_se": sup_f.p_se,
             "note": "assumes independent errors",
         },
     ]

@@ -521,7 +521,8 @@ def fit_with_band(
 def sup_f_profile(
     years: list[float], f_values: list[float], critical_95: float, report_year: int
 ) -> Figure:
-    """Chow F at each candidate break year against the bootstrap 5 % critical value of sup-F."""
+    """Chow F at each candidate break year against sup-F's 5 % critical value (parametric
+    Monte Carlo)."""
     fig, ax = new_figure(4.0)
     ax.bar(years, f_values, color=OKABE_ITO["blue"], width=0.7, label="Chow F")
     ax.axhline(critical_95, color=OKABE_ITO["vermillion"], ls="--", label="5 % critical value")

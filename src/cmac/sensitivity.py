@@ -79,7 +79,7 @@ def summarise(run: analysis.ModelRun) -> dict[str, object]:
         "f_bc_p": float(run.comparison.set_index("model").at["bc_level_slope", "p"]),
         "best_model_id": run.comparison.sort_values("aicc").iloc[0]["model"],
         "supf_year": int(run.series["time"].to_numpy()[run.sup_f.break_index]),
-        "supf_p": run.sup_f.p_bootstrap,
+        "supf_p": run.sup_f.p_monte_carlo,
         "supf_p_se": run.sup_f.p_se,
         "w_lr_step": float(run.comparison.set_index("model").at["bc_lr_step", "weight"]),
         "w_lr_ramp": float(run.comparison.set_index("model").at["bc_lr_ramp", "weight"]),
