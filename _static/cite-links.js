@@ -1,5 +1,6 @@
 // "Copy link" beside every numbered figure and table caption: copies the page's canonical
 // address with the figure's or table's anchor, so a reviewer can cite it exactly.
+// "Cite" in the page header goes to the page's cite box, which is folded: it opens it.
 document.addEventListener("DOMContentLoaded", () => {
   const canonical = document.querySelector('link[rel="canonical"]');
   const page = (canonical ? canonical.href : location.href).split("#")[0];
@@ -24,3 +25,17 @@ document.addEventListener("DOMContentLoaded", () => {
     caption.appendChild(button);
   }
 });
+
+function openCiteBox() {
+  const box = document.getElementById("cite-this");
+  if (box && box.classList.contains("toggle-hidden")) {
+    box.querySelector(".admonition-title")?.click(); // sphinx-togglebutton's own handler
+  }
+}
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest && event.target.closest('a[href="#cite-this"]')) openCiteBox();
+});
+window.addEventListener("hashchange", () => { if (location.hash === "#cite-this") openCiteBox(); });
+// A page opened at #cite-this: once sphinx-togglebutton has folded the box.
+window.addEventListener("load", () => { if (location.hash === "#cite-this") openCiteBox(); });

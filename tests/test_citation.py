@@ -17,11 +17,14 @@ from cmac.book.citation import (
     PageCitation,
     add_cite_box,
     bibtex,
+    bibtex_url,
+    book_bibtex,
     book_info,
     book_version,
     cite_box,
     page_title,
     ris,
+    split_remark,
     version_footer,
 )
 from cmac.book.site import configure_stage
@@ -75,7 +78,8 @@ def test_cite_box_has_every_part() -> None:
     box = cite_box(PAGE, "../_static/cite")
     assert box.startswith(":::{admonition} Cite this chapter")
     for part in [
-        "A Team (2026). “5. Trends and breaks”. In *A Book*",
+        ":name: cite-this",  # the header's Cite link goes there
+        "A Team (2026). “Trends and breaks”. Chapter 5 in *A Book*",
         "1.2.0 (abc1234)",
         "2026-11-22",
         "<https://example.org/book/chapters/05-trends-and-breaks.html>",
@@ -86,20 +90,77 @@ def test_cite_box_has_every_part() -> None:
     assert "canonical" not in box
     unnumbered = PageCitation(INFO, VERSION, "", "Refs", "references.html")
     assert cite_box(unnumbered, "_static/cite").startswith(":::{admonition} Cite this page")
+    root = PageCitation(INFO, VERSION, "", "A Book", "intro.html", root=True)
+    box = cite_box(root, "_static/cite")
+    assert box.startswith(":::{admonition} Cite this book")
+    assert "A Team (2026). *A Book*. Version 1.2.0 (abc1234)" in box
+    assert "@book{cmac-study," in box and "_static/cite/cmac-study.bib" in box
+
+
+TEAM = BookInfo(
+    "CMAC and the clearance, 1992–2012",
+    ("Independent study team (not affiliated with CMAC or JICA)",),
+    ("MIT",),
+    "https://example.org/book/",
+    "",
+)
+
+
+def parsed(entry: str):  # noqa: ANN201
+    from pybtex.database import parse_string
+
+    (only,) = parse_string(entry, "bibtex").entries.values()
+    return only
 
 
 def test_bibtex_parses_with_every_field_a_reference_manager_needs() -> None:
-    from pybtex.database import parse_string
-
-    entry = parse_string(bibtex(PAGE), "bibtex").entries["cmac-study-05-trends-and-breaks"]
-    assert entry.type == "incollection"
+    entry = parsed(bibtex(PAGE))
+    assert entry.type == "incollection" and entry.key == "cmac-study-05-trends-and-breaks"
     fields = entry.fields
     assert fields["url"] == "https://example.org/book/chapters/05-trends-and-breaks.html"
     assert fields["version"] == "1.2.0" and fields["year"] == "2026"
-    assert fields["organization"] == "A Team" and fields["chapter"] == "5"
-    assert fields["title"] == "5. Trends and breaks" and fields["booktitle"] == "A Book"
+    assert fields["chapter"] == "5"
+    assert fields["title"] == "Trends and breaks" and fields["booktitle"] == "A Book"
     assert "abc1234" in fields["note"]
     assert [str(p) for p in entry.persons["author"]] == ["{A Team}"]
+
+
+def test_the_whole_book_is_a_book_whose_author_is_a_name() -> None:
+    root = PageCitation(TEAM, VERSION, "", TEAM.title, "intro.html", root=True)
+    for text in [bibtex(root), book_bibtex(TEAM, VERSION)]:
+        entry = parsed(text)
+        assert entry.type == "book" and entry.key == "cmac-study"
+        assert entry.fields["title"] == TEAM.title and "booktitle" not in entry.fields
+        assert [str(p) for p in entry.persons["author"]] == ["{Independent study team}"]
+        assert entry.fields["note"] == (
+            "Not affiliated with CMAC or JICA. Version 1.2.0 (abc1234), built 2026-11-22."
+        )
+        assert entry.fields["url"] == "https://example.org/book/"
+    lines = ris(root).split("\r\n")
+    assert lines[0] == "TY  - BOOK" and "AU  - Independent study team" in lines
+    note = "Not affiliated with CMAC or JICA. Version 1.2.0 (abc1234), built 2026-11-22."
+    assert f"N1  - {note}" in lines
+    assert not any(line.startswith("T2") for line in lines)
+
+
+def test_a_chapter_title_has_no_number_and_its_author_no_remark() -> None:
+    page = PageCitation(TEAM, VERSION, "5", "Trends", "chapters/05-trends-and-breaks.html")
+    entry = parsed(bibtex(page))
+    assert entry.fields["title"] == "Trends" and entry.fields["chapter"] == "5"
+    assert entry.fields["booktitle"] == TEAM.title
+    assert [str(p) for p in entry.persons["author"]] == ["{Independent study team}"]
+    assert entry.fields["note"].startswith("Not affiliated with CMAC or JICA. Version 1.2.0")
+    assert "organization" not in entry.fields
+    assert "Independent study team (2026). “Trends”. Chapter 5 in" in cite_box(page, "x")
+
+
+def test_authors_split_into_name_and_remark() -> None:
+    assert split_remark("Team (not affiliated with X)") == ("Team", "not affiliated with X")
+    assert split_remark("Eri Komukai") == ("Eri Komukai", "")
+    assert split_remark("(only a remark)") == ("(only a remark)", "")
+    assert TEAM.author_name == "Independent study team"
+    assert TEAM.remarks == "Not affiliated with CMAC or JICA."
+    assert INFO.remarks == ""
 
 
 def test_ris_has_the_same_citation() -> None:
@@ -107,6 +168,50 @@ def test_ris_has_the_same_citation() -> None:
     assert lines[0] == "TY  - CHAP" and "ER  - " in lines
     assert "UR  - https://example.org/book/chapters/05-trends-and-breaks.html" in lines
     assert "ET  - 1.2.0" in lines and "PY  - 2026" in lines
+    assert "TI  - Trends and breaks" in lines and "T2  - A Book" in lines
+    assert "SE  - 5" in lines and "AU  - A Team" in lines
+
+
+HOSTILE = "a}b{c\\d % & $ # _ ^ ~ @x ```\r\nTY  - JOUR"
+
+
+def test_untrusted_text_stays_text_in_bibtex_ris_and_the_box() -> None:
+    """Parameters come from the command line and titles from files: braces, backslashes and
+    LaTeX specials cannot end a BibTeX field or add a command, a line break cannot start an
+    RIS tag, and backticks cannot close the box's code block."""
+    other = BookVersion("1.2.0", "abc1234", "2026-11-22", (f"05-x.scale={HOSTILE}",))
+    page = PageCitation(INFO, other, "5", f"T {HOSTILE}", "chapters/05-trends-and-breaks.html")
+    entry = parsed(bibtex(page))  # one entry, which parses
+    assert set(entry.fields) == {
+        "title",
+        "booktitle",
+        "chapter",
+        "year",
+        "version",
+        "url",
+        "urldate",
+        "note",
+    }
+    assert "\\textbraceright{}b\\textbraceleft{}c\\textbackslash{}d" in entry.fields["title"]
+    assert r"\% \& \$ \# \_" in entry.fields["title"]
+    assert "\n" not in entry.fields["note"] and "\r" not in bibtex(page)
+    lines = ris(page).split("\r\n")
+    assert [line[:2] for line in lines if line] == [
+        "TY",
+        "AU",
+        "TI",
+        "T2",
+        "SE",
+        "PY",
+        "ET",
+        "UR",
+        "Y2",
+        "N1",
+        "ER",
+    ]
+    box = cite_box(page, "x")
+    assert "\n````bibtex\n" in box and box.rstrip().endswith("````\n:::")
+    assert bibtex_url("https://x.org/a b}{") == "https://x.org/a%20b%7D%7B"
 
 
 def test_a_build_with_other_parameters_says_so_everywhere() -> None:

@@ -13,15 +13,21 @@ import yaml
 from cmac.book.citation import BookInfo, BookVersion, book_reference, cff_authors, join_names
 from cmac.book.pdf import (
     PRINT_CSS,
+    PRINT_PPI,
     Chapter,
     TitlePage,
     book_page,
     chapter_pages,
     chapters_in,
+    finish_pdf,
     follow_on_css,
+    heading_texts,
     inject,
     pdf_links,
+    print_size,
     redirect_target,
+    repaired_title,
+    scale_figures_for_print,
     short_endings,
     title_page_html,
     toc_html,
@@ -203,7 +209,7 @@ def test_a_nearly_empty_last_page_lets_the_next_chapter_follow_on() -> None:
     pages[4] = full  # a full last page: a new page for chapter 2, as usual
     assert short_endings(pages, chapters, found) == set()
     css = follow_on_css({"document-chapters/02-finds"})
-    assert css == '[id="document-chapters/02-finds"] + section { break-before: auto !important; }'
+    assert css == '[id="document-chapters/02-finds"] { break-before: auto !important; }'
 
 
 def test_print_css_sets_a4_page_numbers_and_hides_the_web_page_frame() -> None:
@@ -270,3 +276,152 @@ def test_pdf_links_stay_inside_the_pdf_or_go_to_the_published_site() -> None:
     assert 'href="https://book.example/cmac-study-data.zip"' in fixed
     assert '<a href="#fig-1">' in fixed and 'href="https://example.org/a?b=1&amp;c=2"' in fixed
     assert 'href="_static/book.css"' in fixed  # only links a reader follows change
+
+
+def test_print_size_fits_the_page_at_the_print_resolution() -> None:
+    # 1563 CSS px is wider than the text (176 mm): printed 176 mm wide, at 150 ppi
+    assert print_size((1563, 1050)) == (1039, 698)
+    # a tall figure is held to 190 mm high
+    width, height = print_size((1566, 3156))
+    assert height == round(190 / 25.4 * PRINT_PPI) and width < 600
+    assert print_size((300, 200)) == (300, 200)  # small enough: never enlarged
+
+
+def test_figures_are_scaled_for_print_only_when_larger(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("P", (1563, 1050), 3).save(tmp_path / "big.png")
+    Image.new("RGBA", (200, 100), (0, 0, 0, 0)).save(tmp_path / "small.png")
+    before = (tmp_path / "small.png").read_bytes()
+    scale_figures_for_print(tmp_path)
+    with Image.open(tmp_path / "big.png") as big:
+        assert big.size == (1039, 698) and big.mode == "P"  # a palette stays a palette
+    assert (tmp_path / "small.png").read_bytes() == before
+
+
+def test_finish_pdf_keeps_pages_and_text(tmp_path: Path) -> None:
+    import pikepdf
+
+    pdf = tmp_path / "a.pdf"
+    with pikepdf.new() as document:
+        document.add_blank_page(page_size=(595, 842))
+        document.add_blank_page(page_size=(595, 842))
+        document.save(pdf, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    finish_pdf(pdf, [])
+    with pikepdf.open(pdf) as document:
+        assert len(document.pages) == 2
+    assert b"/ObjStm" in pdf.read_bytes()
+    assert not list(tmp_path.glob("*.packed"))
+
+
+def built_pdf_outline() -> list[tuple[int, int, str]]:
+    """(depth, page, title) of every bookmark, as poppler reads them."""
+    import xml.etree.ElementTree as ElementTree
+
+    xml = pdf_tool_output("pdftohtml", "-xml", "-i", "-stdout", "-l", "1", str(BUILT_PDF))
+    outline = ElementTree.fromstring(xml.encode()).find("outline")
+    items: list[tuple[int, int, str]] = []
+
+    def walk(node: ElementTree.Element, depth: int) -> None:
+        for child in node:
+            if child.tag == "item":
+                items.append((depth, int(child.get("page", "0")), "".join(child.itertext())))
+            elif child.tag == "outline":
+                walk(child, depth + 1)
+
+    assert outline is not None, "the PDF has no bookmarks"
+    walk(outline, 0)
+    return items
+
+
+built = pytest.mark.skipif(
+    not BUILT_PDF.exists() or not shutil.which("pdftohtml"),
+    reason="no built PDF (run make pdf first) or no poppler-utils",
+)
+
+
+@built
+def test_built_pdf_has_a_bookmark_for_every_chapter_and_section() -> None:
+    items = built_pdf_outline()
+    titles = [title for _, _, title in items]
+    for title in ["Contents", "5. Trends and breaks in clearance output", "5.1. Trend"]:
+        assert title in titles, title
+    chapters = [t for t in titles if re.match(r"\d+\. \S", t)]
+    assert len(chapters) >= 12
+    sections = [t for t in titles if re.match(r"\d+\.\d+\. \S", t)]
+    assert len(sections) >= 25
+    # spaces survive where a heading wraps ("theOttawa" before print.css kept them)
+    assert not [t for t in titles if re.search(r"[a-z][A-Z]", t.replace("UXO", ""))], titles
+    depth = {title: d for d, _, title in items}
+    assert depth["5.1. Trend"] > depth["5. Trends and breaks in clearance output"]
+
+
+def link_pages(document: object, page_index: int) -> list[int]:
+    """The pages (1-based) the links of one page go to, top to bottom."""
+    page_of = {page.objgen: n for n, page in enumerate(document.pages, 1)}  # type: ignore[attr-defined]
+    dests = document.Root.get("/Dests", {})  # type: ignore[attr-defined]
+    links = []
+    for annotation in document.pages[page_index].get("/Annots", []):  # type: ignore[attr-defined]
+        dest = annotation.get("/Dest")
+        if dest is None:
+            continue
+        target = dests[str(dest)] if str(dest) in dests else dest
+        links.append((-float(annotation.Rect[1]), page_of[target[0].objgen]))
+    return [page for _, page in sorted(links)]
+
+
+@built
+def test_built_pdf_links_and_bookmarks_land_on_the_headings_page() -> None:
+    """Each line of the contents links to the page it names (the page where pdftotext finds
+    the chapter's heading), and each chapter's bookmark to that page too: no longer the foot
+    of the page before (chapters 2, 6, 8, 9 and 11 did)."""
+    import pikepdf
+
+    contents = pdf_tool_output("pdftotext", "-f", "2", "-l", "2", "-layout", str(BUILT_PDF), "-")
+    printed = [
+        int(m)
+        for m in re.findall(r"\s(\d+)\s*$", contents, re.MULTILINE)
+        if not re.search(rf"Page \d+ of {m}\s*$", contents, re.MULTILINE)
+    ]
+    with pikepdf.open(BUILT_PDF) as document:
+        landed = link_pages(document, 1)
+    assert len(printed) >= 14 and landed == printed, (landed, printed)
+    chapter_bookmarks = [p for d, p, t in built_pdf_outline() if re.match(r"\d+\. \S", t)]
+    assert set(chapter_bookmarks) <= set(printed)
+
+
+@built
+def test_built_pdf_is_small_and_the_results_record_is_compact() -> None:
+    assert BUILT_PDF.stat().st_size <= 3_000_000, BUILT_PDF.stat().st_size
+    items = built_pdf_outline()
+    pages = [p for _, p, t in items if t.endswith("Results record")]
+    after = [p for _, p, t in items if t.endswith("How to cite") and re.match(r"\d", t)]
+    assert pages and after and after[0] - pages[0] <= 8, (pages, after)
+
+
+def test_bookmark_titles_are_repaired_from_the_headings() -> None:
+    page = (
+        '<h1>Book</h1><h2><span class="section-number">8. </span>Beyond the report: the '
+        'Ottawa deadlines<a class="headerlink" href="#x">#</a></h2><h2>8.1. Casualties</h2>'
+    )
+    headings = heading_texts(page)
+    assert headings == ["Book", "8. Beyond the report: the Ottawa deadlines", "8.1. Casualties"]
+    doubled = "8. 8. Beyond the report: the Beyond the report: the Ottawa deadlines"
+    assert repaired_title(doubled, headings) == headings[1]
+    assert repaired_title("8.1. Casualties8.1. Casualties", headings) == "8.1. Casualties"
+    assert repaired_title("8.1.  Casualties", headings) == "8.1. Casualties"
+    assert repaired_title("Something else", headings) == "Something else"
+
+
+def test_finish_pdf_repairs_bookmark_titles(tmp_path: Path) -> None:
+    import pikepdf
+
+    pdf = tmp_path / "a.pdf"
+    with pikepdf.new() as document:
+        document.add_blank_page()
+        with document.open_outline() as outline:
+            outline.root.append(pikepdf.OutlineItem("A. A. Title Title", 0))
+        document.save(pdf)
+    finish_pdf(pdf, ["A. Title Title", "Other"])
+    with pikepdf.open(pdf) as document, document.open_outline() as outline:
+        assert [item.title for item in outline.root] == ["A. Title Title"]

@@ -120,3 +120,37 @@ def test_the_plain_text_backend_found_at_once_is_the_installed_one() -> None:
     (installed,) = entry_points(group="pybtex.backends", name="plaintext")
     assert installed.load() is PlaintextBackend
     assert find_plugin("pybtex.backends", "plaintext") is PlaintextBackend
+
+
+def test_header_links_know_the_cite_box_and_the_pdf() -> None:
+    from docutils.utils import new_document
+
+    from cmac.book.sphinx_ext import TEMPLATES, add_templates, header_links
+
+    document = new_document("page")
+    context: dict[str, Any] = {}
+    header_links(None, "index", "page.html", context, document)  # type: ignore[arg-type]
+    assert context == {"cmac_cite_anchor": "", "cmac_pdf": "cmac-study-book.pdf"}
+    document.ids["cite-this"] = document
+    header_links(None, "index", "page.html", context, document)  # type: ignore[arg-type]
+    assert context["cmac_cite_anchor"] == "cite-this"
+    header_links(None, "genindex", "genindex.html", context, None)  # type: ignore[arg-type]
+    assert context["cmac_cite_anchor"] == ""
+    config = SimpleNamespace(templates_path=["_templates"])
+    add_templates(None, config)  # type: ignore[arg-type]
+    assert config.templates_path == ["_templates", str(TEMPLATES)]
+    template = (TEMPLATES / "cmac-header-buttons.html").read_text()
+    assert '{% include "article-header-buttons.html" %}' in template  # the theme's buttons stay
+
+
+def test_the_theme_options_name_the_header_template() -> None:
+    import yaml
+
+    from cmac.paths import PROJECT_ROOT
+
+    config = yaml.safe_load((PROJECT_ROOT / "_config.yml").read_text())
+    sphinx = config["sphinx"]
+    assert sphinx["recursive_update"] is True  # merged into jupyter-book's theme options
+    options = sphinx["config"]["html_theme_options"]
+    assert options["use_download_button"] is False
+    assert options["article_header_end"] == ["cmac-header-buttons.html"]

@@ -10,12 +10,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
 from cmac.paths import PROJECT_ROOT
 
 CFF_NAME = "CITATION.cff"
+PDF_NAME = "cmac-study-book.pdf"
 BASE_URL_VARIABLE = "CMAC_BASE_URL"
 LICENCE_NOTE = (
     "Text and derived data: CC BY 4.0. Code: MIT. Quoted source text remains with its owners."
@@ -98,6 +100,15 @@ def cff_authors(cff: dict[str, Any]) -> list[str]:
     return names
 
 
+def split_remark(name: str) -> tuple[str, str]:
+    """An author as a name and a remark: 'Team (not affiliated with X)' is the name 'Team'
+    and the remark 'not affiliated with X' (a citation's author field holds a name only)."""
+    match = re.fullmatch(r"\s*(?P<name>[^()]*?)\s*\((?P<remark>[^()]*)\)\s*", name)
+    if not match or not match["name"]:
+        return name.strip(), ""
+    return match["name"], match["remark"].strip()
+
+
 @dataclass(frozen=True)
 class BookInfo:
     """What a citation of the book needs. Title, authors and licences come from CITATION.cff,
@@ -112,7 +123,24 @@ class BookInfo:
 
     @property
     def author(self) -> str:
+        """The authors as CITATION.cff gives them, remarks included (the title page)."""
         return join_names(list(self.authors))
+
+    @property
+    def author_names(self) -> tuple[str, ...]:
+        """The authors' names alone, for a citation's author field."""
+        return tuple(split_remark(a)[0] for a in self.authors)
+
+    @property
+    def author_name(self) -> str:
+        return join_names(list(self.author_names))
+
+    @property
+    def remarks(self) -> str:
+        """What CITATION.cff says about the authors beside their names, as a sentence
+        ('Not affiliated with CMAC or JICA.'), for a citation's note."""
+        remarks = [r for r in (split_remark(a)[1] for a in self.authors) if r]
+        return " ".join(r[:1].upper() + r[1:].rstrip(".") + "." for r in remarks)
 
     def url(self, page_path: str) -> str:
         return self.base_url + page_path
@@ -149,27 +177,84 @@ def page_title(source: Path) -> str:
     return match.group(1).strip()
 
 
+BOOK_KEY = "cmac-study"
+
+
 def bibtex_key(page_path: str) -> str:
     return "cmac-study-" + re.sub(r"[^a-z0-9]+", "-", Path(page_path).stem.lower()).strip("-")
 
 
+# Characters with a meaning in BibTeX or LaTeX, written so that any text stays text: braces
+# and backslashes (which would end or change a field), and LaTeX's specials.
+BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
+
+
+def one_line(text: str) -> str:
+    """Text on one line: line breaks and other control characters become spaces."""
+    return " ".join("".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).split())
+
+
+def bibtex_text(text: str) -> str:
+    """Text as the value of a BibTeX field, shown literally (no braces or commands of its own)."""
+    return "".join(BIBTEX_ESCAPES.get(c, c) for c in one_line(text))
+
+
+def bibtex_url(url: str) -> str:
+    """An address as a BibTeX url field: characters that could end the field percent-encoded."""
+    return quote(one_line(url), safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def bibtex_entry(kind: str, key: str, fields: list[tuple[str, str]]) -> str:
+    """An entry with every non-empty field; values already escaped (see bibtex_text)."""
+    body = ",\n".join(f"  {name:<9} = {{{value}}}" for name, value in fields if value)
+    return f"@{kind}{{{key},\n{body}\n}}\n"
+
+
+def ris_record(lines: list[tuple[str, str]]) -> str:
+    """RIS lines, CR LF ended, no value with a line break of its own, empty values left out."""
+    return "".join(
+        f"{tag}  - {one_line(value)}\r\n" for tag, value in lines if value or tag == "ER"
+    )
+
+
+def version_note(version: BookVersion) -> str:
+    text = f"Version {version.label}, built {version.date}"
+    if not version.canonical:
+        text += ", with non-default parameters " + "; ".join(version.parameters)
+    return text + "."
+
+
+def citation_note(info: BookInfo, version: BookVersion) -> str:
+    """The note of a citation: what the authors are not (CITATION.cff's remark), the version."""
+    return " ".join(part for part in [info.remarks, version_note(version)] if part)
+
+
 @dataclass(frozen=True)
 class PageCitation:
-    """One page of the book as a citable item."""
+    """One page of the book as a citable item. The book's first page (``root``) stands for
+    the whole book and is cited as a book; every other page as a chapter of it."""
 
     info: BookInfo
     version: BookVersion
     number: str  # chapter number, "" for unnumbered pages
     title: str
     page_path: str  # e.g. chapters/05-trends-and-breaks.html
-
-    @property
-    def full_title(self) -> str:
-        return f"{self.number}. {self.title}" if self.number else self.title
+    root: bool = False
 
     @property
     def url(self) -> str:
-        return self.info.url(self.page_path)
+        return self.info.base_url if self.root else self.info.url(self.page_path)
 
     @property
     def year(self) -> str:
@@ -177,53 +262,118 @@ class PageCitation:
 
     @property
     def key(self) -> str:
-        return bibtex_key(self.page_path)
+        return BOOK_KEY if self.root else bibtex_key(self.page_path)
 
     def note(self) -> str:
-        text = f"Version {self.version.label}, built {self.version.date}"
-        if not self.version.canonical:
-            text += ", with non-default parameters " + "; ".join(self.version.parameters)
-        return text
+        return citation_note(self.info, self.version)
+
+
+def book_bibtex(info: BookInfo, version: BookVersion, url: str = "") -> str:
+    """The whole book as a BibTeX @book."""
+    return bibtex_entry(
+        "book",
+        BOOK_KEY,
+        [
+            ("author", "{" + bibtex_text(info.author_name) + "}"),
+            ("title", bibtex_text(info.title)),
+            ("year", version.date[:4]),
+            ("version", bibtex_text(version.release)),
+            ("url", bibtex_url(url or info.base_url)),
+            ("urldate", version.date),
+            ("note", bibtex_text(citation_note(info, version))),
+        ],
+    )
+
+
+def book_ris(info: BookInfo, version: BookVersion, url: str = "") -> str:
+    """The whole book as an RIS record (type BOOK), with the fields of :func:`book_bibtex`."""
+    return ris_record(
+        [
+            ("TY", "BOOK"),
+            ("AU", info.author_name),
+            ("TI", info.title),
+            ("PY", version.date[:4]),
+            ("ET", version.release),
+            ("UR", url or info.base_url),
+            ("Y2", version.date),
+            ("N1", citation_note(info, version)),
+            ("ER", ""),
+        ]
+    )
 
 
 def bibtex(page: PageCitation) -> str:
-    fields = [
-        ("author", "{" + page.info.author + "}"),
-        ("title", page.full_title),
-        ("booktitle", page.info.title),
-        ("chapter", page.number),
-        ("year", page.year),
-        ("version", page.version.release),
-        ("organization", page.info.author),
-        ("url", page.url),
-        ("urldate", page.version.date),
-        ("note", page.note()),
-    ]
-    body = ",\n".join(f"  {name:<12} = {{{value}}}" for name, value in fields if value)
-    return f"@incollection{{{page.key},\n{body}\n}}\n"
+    """The page as BibTeX: the root page is the book (@book), any other page a chapter of
+    it (@incollection: its own title, without its number, and the book's as booktitle)."""
+    if page.root:
+        return book_bibtex(page.info, page.version, page.url)
+    return bibtex_entry(
+        "incollection",
+        page.key,
+        [
+            ("author", "{" + bibtex_text(page.info.author_name) + "}"),
+            ("title", bibtex_text(page.title)),
+            ("booktitle", bibtex_text(page.info.title)),
+            ("chapter", bibtex_text(page.number)),
+            ("year", page.year),
+            ("version", bibtex_text(page.version.release)),
+            ("url", bibtex_url(page.url)),
+            ("urldate", page.version.date),
+            ("note", bibtex_text(page.note())),
+        ],
+    )
 
 
 def ris(page: PageCitation) -> str:
-    lines = [
-        ("TY", "CHAP"),
-        *[("AU", name) for name in page.info.authors],
-        ("TI", page.full_title),
-        ("T2", page.info.title),
-        ("PY", page.year),
-        ("ET", page.version.release),
-        ("PB", page.info.author),
-        ("UR", page.url),
-        ("Y2", page.version.date),
-        ("N1", page.note()),
-        ("ER", ""),
-    ]
-    return "".join(f"{tag}  - {value}\r\n" for tag, value in lines)
+    """The page as RIS, with the fields of its BibTeX entry (BOOK, or CHAP with SE its
+    chapter number and T2 the book)."""
+    if page.root:
+        return book_ris(page.info, page.version, page.url)
+    return ris_record(
+        [
+            ("TY", "CHAP"),
+            *[("AU", name) for name in page.info.author_names],
+            ("TI", page.title),
+            ("T2", page.info.title),
+            ("SE", page.number),
+            ("PY", page.year),
+            ("ET", page.version.release),
+            ("UR", page.url),
+            ("Y2", page.version.date),
+            ("N1", page.note()),
+            ("ER", ""),
+        ]
+    )
+
+
+def code_block(language: str, text: str) -> str:
+    """A MyST code block that no backticks in ``text`` can close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
+def plain_citation(page: PageCitation) -> str:
+    """The citation in words (MyST): the book, or a chapter in it."""
+    who = f"{page.info.author_name} ({page.year})."
+    edition = f"Version {page.version.label}, built {page.version.date}."
+    if page.root:
+        what = f"*{page.info.title}*. {edition}"
+    else:
+        chapter = f"Chapter {page.number} in" if page.number else "In"
+        what = f"“{page.title}”. {chapter} *{page.info.title}*. {edition}"
+    remarks = f" {page.info.remarks}" if page.info.remarks else ""
+    return f"{who} {what} <{page.url}>{remarks}"
+
+
+CITE_ANCHOR = "cite-this"
 
 
 def cite_box(page: PageCitation, downloads: str) -> str:
-    """A MyST admonition: the citation with the page's full URL, the BibTeX entry, and links
-    to the page's .bib and .ris files (``downloads`` is the relative folder holding them)."""
-    kind = "chapter" if page.number else "page"
+    """A MyST admonition (anchor ``cite-this``, which the header's Cite link opens): the
+    citation with the page's full URL, the BibTeX entry, and links to the page's .bib and
+    .ris files (``downloads`` is the relative folder holding them)."""
+    kind = "book" if page.root else "chapter" if page.number else "page"
     warning = (
         []
         if page.version.canonical
@@ -238,16 +388,14 @@ def cite_box(page: PageCitation, downloads: str) -> str:
         [
             f":::{{admonition}} Cite this {kind}",
             ":class: cite-this dropdown",
+            f":name: {CITE_ANCHOR}",
             *warning,
-            f"{page.info.author} ({page.year}). “{page.full_title}”. In *{page.info.title}*, "
-            f"version {page.version.label}, built {page.version.date}. <{page.url}>",
+            plain_citation(page),
             "",
             f'Download: <a href="{downloads}/{page.key}.bib" download>BibTeX</a> · '
             f'<a href="{downloads}/{page.key}.ris" download>RIS</a>',
             "",
-            "```bibtex",
-            bibtex(page).rstrip("\n"),
-            "```",
+            code_block("bibtex", bibtex(page).rstrip("\n")),
             ":::",
         ]
     )
@@ -286,41 +434,38 @@ def book_reference(info: BookInfo, version: BookVersion) -> str:
     """How to cite the whole book, in one line of plain text (the PDF's title page, the
     How-to-cite page)."""
     text = (
-        f"{info.author} ({version.date[:4]}). {info.title}. Version {version.label}, "
+        f"{info.author_name} ({version.date[:4]}). {info.title}. Version {version.label}, "
         f"built {version.date}. {info.base_url}"
     )
+    if info.remarks:
+        text += " " + info.remarks
     if not version.canonical:
         text += " Not the canonical version: built with " + "; ".join(version.parameters) + "."
     return text
 
 
-def book_citation(info: BookInfo, version: BookVersion) -> str:
-    """The whole book, as a MyST block: plain citation, BibTeX (@book) and downloads."""
-    entry = "\n".join(
-        [
-            "@book{cmac-study,",
-            f"  author       = {{{{{info.author}}}}},",
-            f"  title        = {{{info.title}}},",
-            f"  year         = {{{version.date[:4]}}},",
-            f"  version      = {{{version.release}}},",
-            f"  organization = {{{info.author}}},",
-            f"  url          = {{{info.base_url}}},",
-            f"  urldate      = {{{version.date}}},",
-            f"  note         = {{Version {version.label}, built {version.date}}}",
-            "}",
-        ]
-    )
+def book_citation(info: BookInfo, version: BookVersion, downloads: str = "") -> str:
+    """The whole book, as a MyST block: plain citation, BibTeX (@book) and, given the folder
+    that holds them, links to its .bib and .ris files."""
     addresses = [f"The book: <{info.base_url}>."]
     if info.repository:
         addresses.append(f"Its source, with its data and `CITATION.cff`: <{info.repository}>.")
+    links = (
+        [
+            f'Download: <a href="{downloads}/{BOOK_KEY}.bib" download>BibTeX</a> · '
+            f'<a href="{downloads}/{BOOK_KEY}.ris" download>RIS</a>',
+            "",
+        ]
+        if downloads
+        else []
+    )
     return "\n".join(
         [
             book_reference(info, version),
             "",
             " ".join(addresses),
             "",
-            "```bibtex",
-            entry,
-            "```",
+            *links,
+            code_block("bibtex", book_bibtex(info, version).rstrip("\n")),
         ]
     )

@@ -6,6 +6,12 @@ this module: a file under ``_static`` would be added to every web page). The cha
 as they are. Chromium cannot put page numbers into the contents (no ``target-counter``), so
 the book is printed twice: the second time with the pages where the first print put each
 chapter, read back with ``pdftotext``.
+
+Chromium writes the bookmarks (``--generate-pdf-document-outline``: one per heading, from
+the tagged structure it also writes for screen readers). Its figures are printed from copies
+scaled to the size they take on the page at :data:`PRINT_PPI`, and the finished file is
+rewritten by qpdf (pikepdf) with its objects in compressed object streams: Chromium writes
+every element of the tagged structure as an object of its own, uncompressed.
 """
 
 from __future__ import annotations
@@ -15,8 +21,11 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 from cmac.book.citation import BookInfo, BookVersion, book_info, book_reference, book_version
@@ -27,6 +36,14 @@ from cmac.paths import PROJECT_ROOT
 PRINT_CSS = Path(__file__).with_name("print.css")
 PRINT_PAGE = "cmac-print.html"
 MAX_PRINTS = 4
+# The printed figures: pixels per inch at the size a figure takes on the page, and that
+# largest size (A4's text width and print.css's max-height).
+PRINT_PPI = 150
+# A figure with a palette (the figures are 256-colour PNGs) keeps one after scaling: smooth
+# edges in this many colours, which Chromium's Flate compresses to about half of full colour.
+PRINT_COLOURS = 128
+FIGURE_BOX_MM = (176.0, 190.0)
+CSS_PX_PER_INCH = 96
 
 
 @dataclass(frozen=True)
@@ -127,7 +144,7 @@ def title_page_html(page: TitlePage) -> str:
 </dl>
 </div>
 <div class="cite">
-<h2>How to cite</h2>
+<p class="cite-heading">How to cite</p>
 <p>{keep_ranges(book_reference(page.info, version))}</p>
 </div>
 </section>"""
@@ -204,10 +221,10 @@ def short_endings(
 
 
 def follow_on_css(anchors: set[str]) -> str:
-    """Let these chapters start on the page where the previous one ended."""
+    """Let these chapters start on the page where the previous one ended (print.css starts
+    each chapter on a new page at its anchor, the span before its section)."""
     return "\n".join(
-        f'[id="{anchor}"] + section {{ break-before: auto !important; }}'
-        for anchor in sorted(anchors)
+        f'[id="{anchor}"] {{ break-before: auto !important; }}' for anchor in sorted(anchors)
     )
 
 
@@ -253,6 +270,7 @@ def run_chromium(page: Path, pdf: Path) -> None:
                 *CHROMIUM_FLAGS,
                 f"--user-data-dir={profile}",
                 "--no-pdf-header-footer",
+                "--generate-pdf-document-outline",
                 "--virtual-time-budget=20000",
                 f"--print-to-pdf={pdf}",
                 page.as_uri(),
@@ -263,6 +281,118 @@ def run_chromium(page: Path, pdf: Path) -> None:
         )
     if completed.returncode != 0 or not pdf.exists() or pdf.stat().st_size < 10_000:
         raise BuildError(f"printing the PDF failed:\n{completed.stderr[-2000:]}")
+
+
+def print_size(pixels: tuple[int, int], ppi: int = PRINT_PPI) -> tuple[int, int]:
+    """The pixels a figure needs at ``ppi`` at the size it is printed: its CSS size (one image
+    pixel a CSS pixel), fitted into :data:`FIGURE_BOX_MM`; never larger than it is."""
+    width, height = pixels
+    width_mm, height_mm = (25.4 * n / CSS_PX_PER_INCH for n in pixels)
+    scale = min(1.0, FIGURE_BOX_MM[0] / width_mm, FIGURE_BOX_MM[1] / height_mm)
+    target = (round(width_mm * scale / 25.4 * ppi), round(height_mm * scale / 25.4 * ppi))
+    return target if target[0] < width else (width, height)
+
+
+def scale_figures_for_print(images: Path, ppi: int = PRINT_PPI) -> None:
+    """Scale the PNG figures of the single-page build (``_images``, a copy only printed from)
+    down to what :func:`print_size` needs; one with a palette gets one again."""
+    from PIL import Image
+
+    for path in sorted(images.glob("*.png")):
+        with Image.open(path) as image:
+            size = print_size(image.size, ppi)
+            if size == image.size:
+                continue
+            see_through = "A" in image.getbands() or "transparency" in image.info
+            smaller = image.convert("RGBA" if see_through else "RGB").resize(
+                size, Image.Resampling.LANCZOS
+            )
+            if image.mode == "P" and not see_through:
+                smaller = smaller.quantize(PRINT_COLOURS, dither=Image.Dither.NONE)
+        smaller.save(path, optimize=True)
+
+
+class HeadingTexts(HTMLParser):
+    """The text of every h1–h6 of a page, in order (a heading's "#" link left out)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.texts: list[str] = []
+        self.depth = 0  # inside a heading: 1, and 2 or more inside its "#" link
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if re.fullmatch(r"h[1-6]", tag):
+            self.depth, self.parts = 1, []
+        elif self.depth and tag == "a" and "headerlink" in (dict(attrs).get("class") or ""):
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth > 1 and tag == "a":
+            self.depth -= 1
+        elif self.depth and re.fullmatch(r"h[1-6]", tag):
+            self.texts.append(" ".join("".join(self.parts).split()))
+            self.depth = 0
+
+    def handle_data(self, data: str) -> None:
+        if self.depth == 1:
+            self.parts.append(data)
+
+
+def heading_texts(page: str) -> list[str]:
+    parser = HeadingTexts()
+    parser.feed(page)
+    return parser.texts
+
+
+def is_subsequence(short: str, long: str) -> bool:
+    rest = iter(long)
+    return all(character in rest for character in short)
+
+
+def repaired_title(title: str, headings: list[str]) -> str:
+    """A bookmark's title as its heading reads. Chromium takes the title from what it
+    painted, and a heading moved to the next page to stay with its text (break-after:
+    avoid) can have pieces painted twice ('8. 8. Beyond … the Beyond … the Ottawa
+    deadlines'): the longest heading whose characters the title holds in order, at most
+    twice over, is the one."""
+    title = " ".join(title.split())
+    if title in headings:
+        return title
+    fits = [
+        h for h in headings if len(h) < len(title) <= 2 * len(h) + 2 and is_subsequence(h, title)
+    ]
+    return max(fits, key=len) if fits else title
+
+
+def outline_items(outlines: Any) -> Iterator[Any]:
+    """Every bookmark of a PDF outline (pikepdf dictionaries), depth first."""
+    item = outlines.get("/First")
+    while item is not None:
+        yield item
+        yield from outline_items(item)
+        item = item.get("/Next")
+
+
+def finish_pdf(pdf: Path, headings: list[str]) -> None:
+    """Bookmark titles as their headings read, and the objects in compressed object streams
+    (lossless; Chromium writes each element of the tagged structure uncompressed)."""
+    import pikepdf
+
+    packed = pdf.with_name(pdf.name + ".packed")
+    with pikepdf.open(pdf) as document:
+        for item in outline_items(document.Root.get("/Outlines", pikepdf.Dictionary())):
+            title = str(item.get("/Title", ""))
+            repaired = repaired_title(title, headings)
+            if repaired != title:
+                item.Title = pikepdf.String(repaired)
+        document.save(
+            packed,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            compress_streams=True,
+            deterministic_id=True,
+        )
+    packed.replace(pdf)
 
 
 ANCHOR_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
@@ -308,6 +438,7 @@ def print_pdf(
     page = pdf_links(page, title.info.base_url)
     css = PRINT_CSS.read_text(encoding="utf-8")
     printable = source.with_name(PRINT_PAGE)  # beside it, so that _static/ and _images/ load
+    scale_figures_for_print(source.parent / "_images")
     pages: dict[str, int] = {}
     follow_on: set[str] = set()
     for _ in range(MAX_PRINTS):
@@ -325,3 +456,4 @@ def print_pdf(
         printable.write_text(inject(page, styles, front_matter(title, chapters, {})), "utf-8")
         run_chromium(printable, pdf)
     printable.unlink()
+    finish_pdf(pdf, heading_texts(page))

@@ -12,6 +12,7 @@ import pandas as pd
 import yaml
 
 from cmac.book.citation import (
+    PDF_NAME,  # noqa: F401 - re-exported (build, tests)
     BookInfo,
     BookVersion,
     PageCitation,
@@ -30,7 +31,6 @@ from cmac.book.jupyter_book_runner import JupyterBookProcess
 from cmac.book.toc import check_toc, resolve_entry, toc_entries  # noqa: F401 - re-exported
 from cmac.results import results_table_html
 
-PDF_NAME = "cmac-study-book.pdf"
 RESULTS_SOURCE = "results.md"
 CITE_FOLDER = "cite"
 CITE_PAGE = "how-to-cite.md"
@@ -82,7 +82,14 @@ def stage_book(
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(executed.get(source, source), target)
         page_path = source.relative_to(root).with_suffix(".html").as_posix()
-        page = PageCitation(info, version, numbers.get(source, ""), page_title(source), page_path)
+        page = PageCitation(
+            info,
+            version,
+            numbers.get(source, ""),
+            page_title(source),
+            page_path,
+            root=source == files[0],
+        )
         (cite_dir / f"{page.key}.bib").write_text(bibtex(page), encoding="utf-8")
         (cite_dir / f"{page.key}.ris").write_text(ris(page), encoding="utf-8")
         depth = "../" * page_path.count("/")
@@ -93,7 +100,8 @@ def stage_book(
         }
         fill_marker(stage / RESULTS_SOURCE, RESULTS_MARKER, results_table_html(record, chapters))
     if (stage / CITE_PAGE).exists():
-        fill_marker(stage / CITE_PAGE, CITE_MARKER, book_citation(info, version))
+        downloads = "../" * CITE_PAGE.count("/") + f"_static/{CITE_FOLDER}"
+        fill_marker(stage / CITE_PAGE, CITE_MARKER, book_citation(info, version, downloads))
     stage_static(root, stage, tables)
 
 

@@ -8,6 +8,10 @@
   _static/tables.css), columns of years or months ``date``; in other cells a value such as
   '1996-10' or '17.2 to 25.7' is wrapped in a ``nowrap`` span so that it never breaks.
   MyST's list-table has no per-column alignment, so the columns are found by their cells.
+- The header gets two links before the theme's buttons (``templates/cmac-header-buttons.html``,
+  which _config.yml names in the theme's ``article_header_end``): "Cite", to the page's cite
+  box, on pages that have one, and "PDF", the whole book's PDF (the theme's download menu,
+  whose .pdf item printed the current page, is off: ``use_download_button``).
 - A ``{numref}`` link reads its target page's saved tree once per page, not once per link;
   a citation finds pybtex's plain-text backend without scanning every installed package.
 """
@@ -15,6 +19,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -27,6 +32,7 @@ from sphinx.application import Sphinx
 from sphinx.domains.std import StandardDomain
 from sphinx.transforms import SphinxTransform
 
+from cmac.book.citation import CITE_ANCHOR, PDF_NAME
 from cmac.cells import DATA_TABLE_CLASS, SHORT_CELL, column_kind, number_pieces, value_runs
 
 
@@ -104,6 +110,24 @@ def prune_assets(
     scripts[:] = [s for s in scripts if not is_thebe(s)]
     styles = context.get("css_files", [])
     styles[:] = [c for c in styles if "thebe" not in str(getattr(c, "filename", c))]
+
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def add_templates(app: Sphinx, config: Any) -> None:
+    """The extension's own templates (the header's links) can be named in theme options."""
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+
+
+def header_links(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """What the header's links need: the anchor of the page's cite box, if it has one (the
+    index and search pages have none), and the book's PDF."""
+    has_box = doctree is not None and CITE_ANCHOR in doctree.ids
+    context["cmac_cite_anchor"] = CITE_ANCHOR if has_box else ""
+    context["cmac_pdf"] = PDF_NAME
 
 
 def table_grid(tgroup: nodes.tgroup) -> tuple[list[list[nodes.entry]], int] | None:
@@ -263,6 +287,8 @@ class StandardDomainReadingTargetsOnce(StandardDomain):
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_domain(StandardDomainReadingTargetsOnce, override=True)
     app.add_transform(DataTablesKeepTheirQuotes)
+    app.connect("config-inited", add_templates)
+    app.connect("html-page-context", header_links)
     app.connect("html-page-context", prune_assets, priority=900)
     app.connect("doctree-resolved", mark_table_columns)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
