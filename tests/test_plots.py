@@ -363,3 +363,16 @@ def test_palette_keeps_names_and_refuses_too_many() -> None:
     assert list(plots.palette(["a", "b"]).values()) == plots.category_colours(2)
     with pytest.raises(ValueError, match="more than"):
         plots.category_colours(9)
+
+
+@pytest.mark.parametrize(
+    "label", ["costing $5 to $10 million", "$\\alpha$", "$\\href{javascript:alert(1)}{x}$"]
+)
+def test_data_text_in_a_figure_is_drawn_as_written(label: str) -> None:
+    plots.set_style()
+    counts = pd.DataFrame({"partner": [label], "rounds": [2], "per_round": [10]})
+    fig = plots.training_bars(counts, {})
+    fig.canvas.draw()  # mathtext would raise on \href, or drop the dollars
+    shown = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert shown == [plots.wrap(label, 18)]
+    assert not any(t.get_parse_math() for t in fig.axes[0].get_yticklabels())

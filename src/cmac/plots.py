@@ -102,6 +102,9 @@ def set_style() -> None:
             "axes.prop_cycle": cycler(color=SERIES_COLOURS),
             "lines.linewidth": 2,
             "svg.hashsalt": "cmac",
+            # Labels can come from the data files: "$5 to $10" is text, not mathtext (no
+            # figure of the book uses mathtext; log axes use plain number labels).
+            "text.parse_math": False,
         }
     )
 
