@@ -20,31 +20,49 @@ RUN := PATH="$(CURDIR)/$(BIN):$$PATH"
 # kernel would otherwise compile pandas and statsmodels afresh.
 UV_VERSION := 0.13.9
 UV := $(BIN)/uv
-UV_INSTALL := VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet --compile-bytecode
+UV_INSTALL := VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(UV) pip install --quiet --compile-bytecode
 LOCK := $(UV) pip compile pyproject.toml --python-version 3.11.0 --generate-hashes \
 	--annotation-style line --quiet
 
-.PHONY: book pdf system book-offline test test-slow test-all lint check-book bench kernel clean golden \
+.PHONY: FORCE book pdf system book-offline test test-slow test-all lint check-book bench kernel clean golden \
 	audit lock jupyter rerun
 
 $(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# Each stamp holds the digest of the lock and pyproject.toml it installed: an install follows
+# the files' content, not their dates (a stamp dated in the future never hides a new lock).
+digest = $(shell cat $(1) pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)
+BOOK_DIGEST := $(call digest,requirements.txt)
+DEV_DIGEST := $(call digest,requirements-dev.txt)
+JUPYTER_DIGEST := $(call digest,requirements-jupyter.txt)
+ifneq ($(BOOK_DIGEST),$(shell cat $(READY) 2>/dev/null))
+$(READY): FORCE
+endif
+ifneq ($(DEV_DIGEST),$(shell cat $(DEV_READY) 2>/dev/null))
+$(DEV_READY): FORCE
+endif
+ifneq ($(JUPYTER_DIGEST),$(shell cat $(JUPYTER_READY) 2>/dev/null))
+$(JUPYTER_READY): FORCE
+endif
+FORCE:
+
 $(READY): requirements.txt pyproject.toml | $(UV)
 	$(UV_INSTALL) --require-hashes -r requirements.txt
 	$(UV_INSTALL) --no-deps --no-build-isolation -e .
-	touch $@
+	echo $(BOOK_DIGEST) > $@
 
 $(DEV_READY): requirements-dev.txt pyproject.toml | $(UV)
 	$(UV_INSTALL) --require-hashes -r requirements-dev.txt
 	$(UV_INSTALL) --no-deps --no-build-isolation -e .
-	touch $@ $(READY)
+	echo $(DEV_DIGEST) > $@
+	echo $(BOOK_DIGEST) > $(READY)
 
 $(JUPYTER_READY): requirements-jupyter.txt pyproject.toml | $(UV)
 	$(UV_INSTALL) --require-hashes -r requirements-jupyter.txt
 	$(UV_INSTALL) --no-deps --no-build-isolation -e .
-	touch $@
+	echo $(JUPYTER_DIGEST) > $@
 
 # Recompile the locks from pyproject.toml (the versions already locked are kept where they
 # still fit); commit the result. JupyterLab's lock is held to the book's versions (-c), so
