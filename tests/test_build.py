@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from cmac.book.build import read_chapters
+from cmac.book.build import main, read_chapters
 from cmac.book.execute import (
     BuildError,
     execute_chapter,
@@ -49,6 +50,21 @@ def test_toc_entry_without_file(tmp_path: Path) -> None:
     root = make_book(tmp_path, toc, ["01-a.ipynb"])
     with pytest.raises(BuildError, match="names 'chapters/02-b', but there is no"):
         check_toc(root)
+
+
+@pytest.mark.parametrize("entry", ["../outside", "chapters/../../outside", "chapters/link"])
+def test_toc_entry_leading_out_of_the_project_is_refused(tmp_path: Path, entry: str) -> None:
+    root = make_book(tmp_path / "book", "format: jb-book\nroot: intro\n", [])
+    (tmp_path / "outside.md").write_text("# Outside\n")
+    (root / "chapters" / "link.md").symlink_to(tmp_path / "outside.md")
+    (root / "_toc.yml").write_text(f"format: jb-book\nroot: intro\nchapters:\n  - file: {entry}\n")
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(BuildError, match=f"names '{re.escape(entry)}', which leads outside"):
+        check_toc(root)
+    assert main(["--root", str(root), "--out", str(root / "_build")]) == 1
+    assert [p for p in sorted(tmp_path.rglob("*")) if not p.is_relative_to(root)] == [
+        p for p in before if not p.is_relative_to(root)
+    ]
 
 
 def test_chapter_missing_from_toc(tmp_path: Path) -> None:
@@ -176,7 +192,7 @@ def test_a_file_system_error_blames_the_build_folder_only_when_it_is_there(
 def test_a_project_copied_with_its_venv_is_refused_not_built_with_the_originals_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from cmac.book.build import main
+
 
     copy = tmp_path / "copy"
     shutil.copytree(PROJECT_ROOT / "src" / "cmac", copy / "src" / "cmac")

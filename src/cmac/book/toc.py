@@ -30,8 +30,15 @@ def toc_entries(toc_path: Path) -> list[str]:
 
 
 def resolve_entry(root: Path, entry: str) -> Path:
+    """The file a _toc.yml entry names, which must lie inside the project: an entry that
+    leads out of it ('../x', a link to elsewhere) is refused before anything is staged."""
     for suffix in (".ipynb", ".md"):
         path = root / f"{entry}{suffix}"
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise BuildError(
+                f"_toc.yml names '{entry}', which leads outside the project ({path.resolve()}); "
+                "list only files inside it"
+            )
         if path.exists():
             return path
     raise BuildError(f"_toc.yml names '{entry}', but there is no {entry}.ipynb or {entry}.md")
