@@ -192,8 +192,6 @@ def test_a_file_system_error_blames_the_build_folder_only_when_it_is_there(
 def test_a_project_copied_with_its_venv_is_refused_not_built_with_the_originals_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-
-
     copy = tmp_path / "copy"
     shutil.copytree(PROJECT_ROOT / "src" / "cmac", copy / "src" / "cmac")
     (copy / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
