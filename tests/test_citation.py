@@ -21,12 +21,14 @@ from cmac.book.citation import (
     book_bibtex,
     book_info,
     book_version,
+    build_date,
     cite_box,
     page_title,
     ris,
     split_remark,
     version_footer,
 )
+from cmac.book.execute import BuildError
 from cmac.book.site import configure_stage
 from cmac.paths import PROJECT_ROOT
 
@@ -265,3 +267,15 @@ def test_staged_config_takes_title_footer_and_base_url(tmp_path: Path) -> None:
     assert "CC BY 4.0" in loaded["html"]["extra_footer"]
     assert loaded["html"]["baseurl"] == "https://example.org/book/"
     assert loaded["execute"]["execute_notebooks"] == "off"
+
+
+@pytest.mark.parametrize("epoch", ["abc", "-5", "1.5e9", "\u0663\u0663", "99999999999999999"])
+def test_a_bad_source_date_epoch_is_named(monkeypatch: pytest.MonkeyPatch, epoch: str) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(BuildError, match=r"SOURCE_DATE_EPOCH=.* is not a date"):
+        build_date()
+
+
+def test_source_date_epoch_sets_the_build_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_date() == "2023-11-14"

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import yaml
 
+from cmac.book.execute import BuildError
 from cmac.paths import PROJECT_ROOT
 
 CFF_NAME = "CITATION.cff"
@@ -59,12 +60,21 @@ def git_commit(root: Path) -> str:
     return commit + ("+modified" if dirty else "")
 
 
+MAX_EPOCH = 253_402_300_799  # 9999-12-31T23:59:59Z, the last date Python can show
+
+
 def build_date() -> str:
     """Today, or the date in SOURCE_DATE_EPOCH so that rebuilds can be made identical."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
-    return dt.datetime.now(dt.UTC).date().isoformat()
+    if not epoch:
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    # The reproducible-builds convention: a whole number of seconds since 1970, in ASCII.
+    if not (epoch.isascii() and epoch.isdigit()) or int(epoch) > MAX_EPOCH:
+        raise BuildError(
+            f"SOURCE_DATE_EPOCH={epoch!r} is not a date: give the whole number of seconds "
+            "since 1970-01-01 (for example: git log -1 --format=%ct), or unset it"
+        )
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
 
 
 def book_version(root: Path = PROJECT_ROOT, parameters: tuple[str, ...] = ()) -> BookVersion:
