@@ -1,8 +1,10 @@
 """Chapter fingerprints: which edits rerun a chapter and which do not."""
 
+import json
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from cmac.book import cache
@@ -45,3 +47,23 @@ def test_site_machinery_does_not_rerun_chapters(tmp_path: Path) -> None:
         (tmp_path / "src" / name).write_text("x = 2\n")
     (tmp_path / "src" / "cmac" / "book" / "purge.py").write_text("new = True\n")
     assert src_part(notebook, tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("metadata", "words"),
+    [
+        ({"needs": "05-trends-and-breaks"}, "cmac.needs must be a list of chapter names"),
+        ({"needs": [5]}, "cmac.needs must be a list of chapter names"),
+        ({"follows": ["05-trends-and-breaks"]}, "cmac.follows must be a chapter name"),
+    ],
+)
+def test_chapter_metadata_of_the_wrong_kind_is_named(
+    tmp_path: Path, metadata: dict, words: str
+) -> None:
+    from cmac.book.execute import BuildError
+
+    notebook = tmp_path / "07-x.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {"cmac": metadata}}))
+    with pytest.raises(BuildError, match=f"07-x.ipynb: metadata {words}"):
+        cache.chapter_needs(notebook)
+        cache.chapter_follows(notebook)

@@ -124,15 +124,31 @@ def read_notebook_json(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def cmac_metadata(notebook: Path, name: str, kind: type, default: object) -> object:
+    """The notebook's metadata ``cmac.<name>``, which must be of ``kind``: a mistake there
+    (a list given as a string) is named with its notebook and field."""
+    from cmac.book.execute import BuildError  # execute imports this module
+
+    metadata = read_notebook_json(notebook).get("metadata", {}).get("cmac", {})
+    value = metadata.get(name, default) if isinstance(metadata, dict) else default
+    if not isinstance(value, kind) or (kind is list and not all(isinstance(v, str) for v in value)):
+        raise BuildError(
+            f"{notebook.name}: metadata cmac.{name} must be "
+            f"{'a list of chapter names' if kind is list else 'a chapter name'}, "
+            f"not {value!r}"
+        )
+    return value
+
+
 def chapter_needs(notebook: Path) -> list[str]:
     """Chapters this one needs first (notebook metadata ``cmac.needs``)."""
-    return list(read_notebook_json(notebook).get("metadata", {}).get("cmac", {}).get("needs", []))
+    return list(cmac_metadata(notebook, "needs", list, []))  # type: ignore[arg-type]
 
 
 def chapter_follows(notebook: Path) -> str:
     """The chapter whose parameters this one takes as its baseline (``cmac.follows``): the
     build passes that chapter's ``--set`` values to this one as its ``baseline`` parameter."""
-    return str(read_notebook_json(notebook).get("metadata", {}).get("cmac", {}).get("follows", ""))
+    return str(cmac_metadata(notebook, "follows", str, ""))
 
 
 # Parameters the build itself passes: where a chapter reads or writes, and what it is handed
