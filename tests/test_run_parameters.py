@@ -157,10 +157,9 @@ def test_papermill_stops_a_bad_run_with_one_clear_line(
     assert not (tmp_path / "results").exists()  # stopped before the chapter wrote anything
 
 
-@pytest.mark.slow
-def test_make_rerun_prints_the_error_first_in_one_line(tmp_path: Path) -> None:
-    """`make rerun`: a failed run's first line on the terminal is the error itself."""
-    run = subprocess.run(
+def make_rerun(assignment: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    """`make rerun` of chapter 2 with one parameter set, into ``folder``."""
+    return subprocess.run(
         [
             "make",
             "-s",
@@ -168,14 +167,20 @@ def test_make_rerun_prints_the_error_first_in_one_line(tmp_path: Path) -> None:
             ".venv/.ready",
             "rerun",
             "CHAPTER=02-emergency-phase",
-            "SET=first_period_strat=1992-01",
-            f"RERUN_DIR={tmp_path / 'run'}",
+            f"SET={assignment}",
+            f"RERUN_DIR={folder}",
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+@pytest.mark.slow
+def test_make_rerun_prints_the_error_first_in_one_line(tmp_path: Path) -> None:
+    """`make rerun`: a failed run's first line on the terminal is the error itself."""
+    run = make_rerun("first_period_strat=1992-01", tmp_path / "run")
     assert run.returncode != 0
     assert run.stderr.splitlines()[0] == (
         "RERUN FAILED: ParameterError: 'first_period_strat' is not a parameter of "
@@ -188,22 +193,7 @@ def test_make_rerun_prints_the_error_first_in_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_make_rerun_writes_the_chapters_results_where_asked(tmp_path: Path) -> None:
-    run = subprocess.run(
-        [
-            "make",
-            "-s",
-            "-o",
-            ".venv/.ready",
-            "rerun",
-            "CHAPTER=02-emergency-phase",
-            "SET=first_period_start=1992-01",
-            f"RERUN_DIR={tmp_path / 'run'}",
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    run = make_rerun("first_period_start=1992-01", tmp_path / "run")
     assert run.returncode == 0, run.stderr
     record = json.loads((tmp_path / "run" / "results" / "02-emergency-phase.json").read_text())
     months = {row["key"]: row["value"] for row in record}["months_first"]

@@ -521,29 +521,31 @@ def remaining_by_scope(remaining: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fall_between(first: pd.Series, last: pd.Series) -> dict[str, object]:
+    """How one remaining-area estimate (as_of, when, km2) fell to a later one: from, to,
+    km2_from, km2_to, years, and the rate in km² a year."""
+    years = last["when"] - first["when"]
+    return {
+        "from": first["as_of"],
+        "to": last["as_of"],
+        "km2_from": first["km2"],
+        "km2_to": last["km2"],
+        "years": years,
+        "rate_km2": (first["km2"] - last["km2"]) / years,
+    }
+
+
 def net_decline_rates(by_scope: pd.DataFrame) -> pd.DataFrame:
     """Rule: for each scope, the rate at which its own estimate fell from the earliest to the
-    latest estimate. It counts everything that shrinks the estimate (clearance, cancellation
-    and reduction by survey) net of newly found areas, so it matches the scope it divides."""
+    latest estimate. It is taken to count everything that shrinks the estimate (clearance,
+    cancellation and reduction by survey) net of newly found areas, so that it matches the
+    scope it divides; the sources do not say so."""
     rows = []
     for scope, group in by_scope.groupby("scope", sort=False):
         group = group.sort_values("when")
         first, last = group.iloc[0], group.iloc[-1]
-        years = last["when"] - first["when"]
-        if years <= 0:
-            continue
-        rows.append(
-            {
-                "scope": scope,
-                "from": first["as_of"],
-                "to": last["as_of"],
-                "km2_from": first["km2"],
-                "km2_to": last["km2"],
-                "years": years,
-                "rate_km2": (first["km2"] - last["km2"]) / years,
-                "when": last["when"],
-            }
-        )
+        if last["when"] > first["when"]:
+            rows.append({"scope": scope, **fall_between(first, last), "when": last["when"]})
     return pd.DataFrame(rows)
 
 
@@ -910,21 +912,9 @@ def mined_area_rates(by_scope: pd.DataFrame) -> pd.DataFrame:
     ]
     rows = []
     for first, last, kind in pairs:
-        years = last["when"] - first["when"]
-        if years <= 0:
-            continue
-        rows.append(
-            {
-                "label": f"{month_words(first['as_of'])} to {month_words(last['as_of'])}",
-                "kind": kind,
-                "from": first["as_of"],
-                "to": last["as_of"],
-                "km2_from": first["km2"],
-                "km2_to": last["km2"],
-                "years": years,
-                "rate_km2": (first["km2"] - last["km2"]) / years,
-            }
-        )
+        if last["when"] > first["when"]:
+            label = f"{month_words(first['as_of'])} to {month_words(last['as_of'])}"
+            rows.append({"label": label, "kind": kind, **fall_between(first, last)})
     out = pd.DataFrame(rows)
     if len(out) == 2:  # two estimates: the step is the two-point rate itself
         out = out.iloc[:1]
