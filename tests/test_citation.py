@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -76,8 +77,13 @@ def test_book_version_uses_source_date_epoch(monkeypatch: pytest.MonkeyPatch) ->
     assert re.fullmatch(r"[0-9a-f]{7,}(\+modified)?|unknown", version.commit)
 
 
+def shown(myst: str) -> str:
+    """MyST text as a reader sees it: each backslash-escaped character as itself."""
+    return re.sub(r"\\(.)", r"\1", myst)
+
+
 def test_cite_box_has_every_part() -> None:
-    box = cite_box(PAGE, "../_static/cite")
+    box = shown(cite_box(PAGE, "../_static/cite"))
     assert box.startswith(":::{admonition} Cite this chapter")
     for part in [
         ":name: cite-this",  # the header's Cite link goes there
@@ -93,7 +99,7 @@ def test_cite_box_has_every_part() -> None:
     unnumbered = PageCitation(INFO, VERSION, "", "Refs", "references.html")
     assert cite_box(unnumbered, "_static/cite").startswith(":::{admonition} Cite this page")
     root = PageCitation(INFO, VERSION, "", "A Book", "intro.html", root=True)
-    box = cite_box(root, "_static/cite")
+    box = shown(cite_box(root, "_static/cite"))
     assert box.startswith(":::{admonition} Cite this book")
     assert "A Team (2026). *A Book*. Version 1.2.0 (abc1234)" in box
     assert "@book{cmac-study," in box and "_static/cite/cmac-study.bib" in box
@@ -153,7 +159,7 @@ def test_a_chapter_title_has_no_number_and_its_author_no_remark() -> None:
     assert [str(p) for p in entry.persons["author"]] == ["{Independent study team}"]
     assert entry.fields["note"].startswith("Not affiliated with CMAC or JICA. Version 1.2.0")
     assert "organization" not in entry.fields
-    assert "Independent study team (2026). “Trends”. Chapter 5 in" in cite_box(page, "x")
+    assert "Independent study team (2026). “Trends”. Chapter 5 in" in shown(cite_box(page, "x"))
 
 
 def test_authors_split_into_name_and_remark() -> None:
@@ -241,9 +247,11 @@ def test_page_title_and_book_info(monkeypatch: pytest.MonkeyPatch) -> None:
     assert set(info.licenses) == {"CC-BY-4.0", "MIT"}
     monkeypatch.setenv("CMAC_BASE_URL", "https://mirror.example.net/cmac")
     assert book_info().url("intro.html") == "https://mirror.example.net/cmac/intro.html"
-    monkeypatch.setenv("CMAC_BASE_URL", "http://insecure")
-    with pytest.raises(ValueError, match="https"):
-        book_info()
+    for bad in ["http://insecure", 'https://x.org/a"><script>', "https://x.org/a b", "https://",
+                "https://x.org/\nx", "javascript:alert(1)"]:
+        monkeypatch.setenv("CMAC_BASE_URL", bad)
+        with pytest.raises(BuildError, match="CMAC_BASE_URL = .* is not an https address"):
+            book_info()
 
 
 def test_add_cite_box_to_notebook_and_markdown(tmp_path: Path) -> None:
@@ -279,3 +287,33 @@ def test_a_bad_source_date_epoch_is_named(monkeypatch: pytest.MonkeyPatch, epoch
 def test_source_date_epoch_sets_the_build_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert build_date() == "2023-11-14"
+
+
+def test_metadata_in_the_cite_box_and_footer_is_shown_literally(tmp_path: Path) -> None:
+    """A title or version from CITATION.cff is text: no MyST role, link or HTML tag in it
+    reaches a page as markup (issue 23, class 7)."""
+    hostile = "{ref}`x` <script>alert(1)</script> [a](javascript:b) *c*"
+    info = dataclasses.replace(INFO, title=hostile, authors=(hostile,))
+    box = cite_box(PageCitation(info, VERSION, "5", hostile, "c.html"), "x")
+    citation = box.split("\n")[3]
+    assert "{ref}`" not in citation and "<script>" not in citation and "](" not in citation
+    assert shown(citation).count(hostile) == 3
+    footer = version_footer(dataclasses.replace(VERSION, release='1"><script>x</script>'))
+    assert "<script>" not in footer and "&lt;script&gt;" in footer
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("title: [unclosed\n", "CITATION.cff is not valid YAML (line"),
+        ("- a list\n", "CITATION.cff must hold fields"),
+        ("title: T\nversion: 1\n", "field 'authors' must be a list of authors"),
+        ("title: ''\nversion: 1\nauthors: [{name: A}]\n", "field 'title' must be text"),
+    ],
+)
+def test_a_broken_citation_file_is_named(tmp_path: Path, text: str, words: str) -> None:
+    from cmac.book.citation import read_cff
+
+    (tmp_path / "CITATION.cff").write_text(text)
+    with pytest.raises(BuildError, match=re.escape(words)):
+        read_cff(tmp_path)

@@ -5,6 +5,7 @@ the latter without loading pandas."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -80,3 +81,26 @@ def value_runs(text: str) -> list[tuple[str, bool]]:
     if at < len(text):
         pieces.append((text[at:], False))
     return pieces
+
+
+# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, which makes
+# it stand for itself, so no role, directive, substitution, HTML tag, entity, link, emphasis,
+# math or list marker can start from it.
+MARKUP_CHARACTER = re.compile(r"([!-/:-@\[-`{-~])")
+# Characters that end a line (Python's and Unicode's), and other control characters.
+LINE_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
+
+
+def literal(value: object) -> str:
+    """Text from a data file, or any text, as MyST that shows exactly that text.
+
+    This is the one place where text becomes page markup: every table cell, and every
+    citation built from CITATION.cff, passes through it.
+    Line breaks become spaces (a table cell is one line) and control characters are dropped;
+    everything else is shown as itself, escaped, never interpreted.
+    """
+    missing = value is None or (isinstance(value, float) and math.isnan(value))
+    text = "" if missing else str(value)
+    text = CONTROL.sub("", LINE_BREAK.sub(" ", text))
+    return MARKUP_CHARACTER.sub(r"\\\1", text)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cmac.cells import BLANKS, DATA_TABLE_CLASS
+from cmac.cells import BLANKS, DATA_TABLE_CLASS, literal
 
 MINUS = "\u2212"  # the true minus sign; "-" is a hyphen
 NBSP = "\u00a0"
@@ -317,27 +317,6 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- MyST -----------------------------------------------------------------------------------------
-
-
-# Every ASCII punctuation character: CommonMark lets each be backslash-escaped, which makes
-# it stand for itself, so no role, directive, substitution, HTML tag, entity, link, emphasis,
-# math or list marker can start from it.
-MARKUP_CHARACTER = re.compile(r"([!-/:-@\[-`{-~])")
-# Characters that end a line (Python's and Unicode's), and other control characters.
-LINE_BREAK = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
-CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
-
-
-def literal(value: object) -> str:
-    """Text from a data file, or any text, as MyST that shows exactly that text.
-
-    This is the one place where text becomes page markup: every table cell passes through it.
-    Line breaks become spaces (a table cell is one line) and control characters are dropped;
-    everything else is shown as itself, escaped, never interpreted.
-    """
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    text = CONTROL.sub("", LINE_BREAK.sub(" ", text))
-    return MARKUP_CHARACTER.sub(r"\\\1", text)
 
 
 def cell_text(value: object) -> str:

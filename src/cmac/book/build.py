@@ -205,7 +205,7 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
 
 def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
     """Everything the published site depends on besides the chapters' own runs."""
-    from cmac.book.citation import git_commit
+    from cmac.book.citation import book_info, git_commit
 
     digest = hashlib.sha256(json.dumps(chapter_digests, sort_keys=True).encode())
     for name in BOOK_SOURCES:
@@ -214,6 +214,7 @@ def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
         digest.update(cache.tree_digest(root / folder, pattern).encode())
     digest.update(cache.folder_digest(root / "data").encode())
     digest.update(git_commit(root).encode())
+    digest.update(book_info(root).base_url.encode())  # CMAC_BASE_URL reaches every cite box
     return digest.hexdigest()
 
 

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import yaml
 
 from cmac.book.execute import BuildError
+from cmac.cells import literal
 from cmac.paths import PROJECT_ROOT
 
 CFF_NAME = "CITATION.cff"
@@ -83,8 +84,36 @@ def book_version(root: Path = PROJECT_ROOT, parameters: tuple[str, ...] = ()) ->
     return BookVersion(release, git_commit(root), build_date(), tuple(parameters))
 
 
+# The fields of CITATION.cff the book prints, and what each must be.
+CFF_FIELDS = {
+    "title": (str, "text"),
+    "version": ((str, int, float), "a version"),
+    "authors": (list, "a list of authors"),
+}
+
+
 def read_cff(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    return yaml.safe_load((root / CFF_NAME).read_text(encoding="utf-8"))
+    """CITATION.cff, with the fields the book prints; a BuildError names the file and field
+    (the schema itself is checked by the tests, against the CFF 1.2.0 JSON schema)."""
+    path = root / CFF_NAME
+    try:
+        cff = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BuildError(
+            f"{CFF_NAME} is missing: the book takes its title and authors from it"
+        ) from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where else ""
+        problem = getattr(exc, "problem", exc)
+        raise BuildError(f"{CFF_NAME} is not valid YAML{line}: {problem}") from None
+    if not isinstance(cff, dict):
+        raise BuildError(f"{CFF_NAME} must hold fields (title, version, authors, ...)")
+    for name, (kind, what) in CFF_FIELDS.items():
+        value = cff.get(name)
+        if not isinstance(value, kind) or value in ("", []):
+            raise BuildError(f"{CFF_NAME}: field '{name}' must be {what}, not {value!r}")
+    return cff
 
 
 def join_names(names: list[str]) -> str:
@@ -159,17 +188,43 @@ class BookInfo:
 def book_info(root: Path = PROJECT_ROOT) -> BookInfo:
     cff = read_cff(root)
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    base = os.environ.get(BASE_URL_VARIABLE) or (config.get("html") or {}).get("baseurl", "")
-    if not base.startswith("https://"):
-        raise ValueError(f"the book's base URL must start with https://, not {base!r}")
+    if os.environ.get(BASE_URL_VARIABLE):
+        base = checked_url(os.environ[BASE_URL_VARIABLE], BASE_URL_VARIABLE)
+    else:
+        configured = (config.get("html") or {}).get("baseurl", "")
+        base = checked_url(configured, "_config.yml html.baseurl")
+    repository = (config.get("repository") or {}).get("url", "")
     licenses = cff.get("license", [])
     return BookInfo(
         title=str(cff["title"]),
         authors=tuple(cff_authors(cff)),
         licenses=tuple([licenses] if isinstance(licenses, str) else licenses),
         base_url=base.rstrip("/") + "/",
-        repository=str((config.get("repository") or {}).get("url", "")),
+        repository=checked_url(repository, "_config.yml repository.url") if repository else "",
     )
+
+
+# Characters no address of the book may hold: they would end an HTML attribute, a MyST link or
+# a BibTeX field, or hide as white space.
+UNSAFE_IN_URL = re.compile(r"[\s\"'<>\\`{}|^]|[\x00-\x1f\x7f]")
+
+
+def checked_url(value: object, where: str) -> str:
+    """An https address from project metadata, parsed, or a BuildError naming where it came
+    from: it reaches every cite box, the BibTeX and RIS, and the PDF."""
+    from urllib.parse import urlsplit
+
+    text = value if isinstance(value, str) else ""
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme != "https" or not parts.hostname or UNSAFE_IN_URL.search(text):
+        raise BuildError(
+            f"{where} = {value!r} is not an https address (https://host/path, without "
+            "spaces, quotes or angle brackets)"
+        )
+    return text
 
 
 def page_title(source: Path) -> str:
@@ -364,15 +419,17 @@ def code_block(language: str, text: str) -> str:
 
 
 def plain_citation(page: PageCitation) -> str:
-    """The citation in words (MyST): the book, or a chapter in it."""
-    who = f"{page.info.author_name} ({page.year})."
-    edition = f"Version {page.version.label}, built {page.version.date}."
+    """The citation in words (MyST): the book, or a chapter in it. Every text from
+    CITATION.cff or a page's title is literal (no role, link or tag can start from it)."""
+    who = literal(f"{page.info.author_name} ({page.year}).")
+    edition = literal(f"Version {page.version.label}, built {page.version.date}.")
+    title = literal(page.info.title)
     if page.root:
-        what = f"*{page.info.title}*. {edition}"
+        what = f"*{title}*. {edition}"
     else:
         chapter = f"Chapter {page.number} in" if page.number else "In"
-        what = f"“{page.title}”. {chapter} *{page.info.title}*. {edition}"
-    remarks = f" {page.info.remarks}" if page.info.remarks else ""
+        what = f"“{literal(page.title)}”. {chapter} *{title}*. {edition}"
+    remarks = f" {literal(page.info.remarks)}" if page.info.remarks else ""
     return f"{who} {what} <{page.url}>{remarks}"
 
 
@@ -434,8 +491,9 @@ def version_footer(version: BookVersion) -> str:
         + "."
     )
     return (
-        f'<div class="book-version">Version {version.release}, commit '
-        f"<code>{version.commit}</code>, built {version.date}.{parameters} "
+        f'<div class="book-version">Version {html.escape(version.release)}, commit '
+        f"<code>{html.escape(version.commit)}</code>, built {html.escape(version.date)}."
+        f"{parameters} "
         f"{LICENCE_NOTE}</div>"
     )
 
@@ -471,7 +529,7 @@ def book_citation(info: BookInfo, version: BookVersion, downloads: str = "") -> 
     )
     return "\n".join(
         [
-            book_reference(info, version),
+            literal(book_reference(info, version)),
             "",
             " ".join(addresses),
             "",
