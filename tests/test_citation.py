@@ -307,6 +307,7 @@ def test_metadata_in_the_cite_box_and_footer_is_shown_literally(tmp_path: Path) 
     [
         ("title: [unclosed\n", "CITATION.cff is not valid YAML (line"),
         ("- a list\n", "CITATION.cff must hold fields"),
+        ("", "CITATION.cff must hold fields"),
         ("title: T\nversion: 1\n", "field 'authors' must be a list of authors"),
         ("title: ''\nversion: 1\nauthors: [{name: A}]\n", "field 'title' must be text"),
     ],
@@ -317,3 +318,10 @@ def test_a_broken_citation_file_is_named(tmp_path: Path, text: str, words: str) 
     (tmp_path / "CITATION.cff").write_text(text)
     with pytest.raises(BuildError, match=re.escape(words)):
         read_cff(tmp_path)
+
+
+def test_a_config_that_is_not_yaml_is_named(tmp_path: Path) -> None:
+    shutil.copy(PROJECT_ROOT / "CITATION.cff", tmp_path / "CITATION.cff")
+    (tmp_path / "_config.yml").write_text("html:\n  baseurl: [unclosed\n")
+    with pytest.raises(BuildError, match=r"_config.yml is not valid YAML \(line \d+\)"):
+        book_info(tmp_path)

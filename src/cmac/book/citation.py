@@ -92,23 +92,27 @@ CFF_FIELDS = {
 }
 
 
-def read_cff(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """CITATION.cff, with the fields the book prints; a BuildError names the file and field
-    (the schema itself is checked by the tests, against the CFF 1.2.0 JSON schema)."""
-    path = root / CFF_NAME
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A project YAML file that holds fields (CITATION.cff, _config.yml); a BuildError names
+    the file, and the line where YAML could not read it."""
     try:
-        cff = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BuildError(
-            f"{CFF_NAME} is missing: the book takes its title and authors from it"
-        ) from None
+        raise BuildError(f"{path.name} is missing") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where else ""
         problem = getattr(exc, "problem", exc)
-        raise BuildError(f"{CFF_NAME} is not valid YAML{line}: {problem}") from None
-    if not isinstance(cff, dict):
-        raise BuildError(f"{CFF_NAME} must hold fields (title, version, authors, ...)")
+        raise BuildError(f"{path.name} is not valid YAML{line}: {problem}") from None
+    if not isinstance(data, dict):
+        raise BuildError(f"{path.name} must hold fields (lines of name: value)")
+    return data
+
+
+def read_cff(root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """CITATION.cff, with the fields the book prints; a BuildError names the file and field
+    (the schema itself is checked by the tests, against the CFF 1.2.0 JSON schema)."""
+    cff = read_yaml_mapping(root / CFF_NAME)
     for name, (kind, what) in CFF_FIELDS.items():
         value = cff.get(name)
         if not isinstance(value, kind) or value in ("", []):
@@ -187,7 +191,7 @@ class BookInfo:
 
 def book_info(root: Path = PROJECT_ROOT) -> BookInfo:
     cff = read_cff(root)
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config = read_yaml_mapping(root / "_config.yml")
     if os.environ.get(BASE_URL_VARIABLE):
         base = checked_url(os.environ[BASE_URL_VARIABLE], BASE_URL_VARIABLE)
     else:

@@ -23,6 +23,7 @@ from cmac.book.citation import (
     book_version,
     cite_box,
     page_title,
+    read_yaml_mapping,
     ris,
     version_footer,
 )
@@ -112,7 +113,7 @@ def page_numbers(files: list[Path]) -> dict[Path, str]:
 
 def configure_stage(config_path: Path, info: BookInfo, version: BookVersion) -> None:
     """Title and author from CITATION.cff, the page footer, and the canonical base URL."""
-    config = yaml.safe_load(config_path.read_text())
+    config = read_yaml_mapping(config_path)
     config["title"] = info.title
     config["author"] = info.author
     config.setdefault("html", {})["extra_footer"] = version_footer(version)
