@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -326,3 +327,19 @@ def test_a_jupyter_book_started_early_builds_when_given_the_stage(tmp_path: Path
     (built,) = run_jupyter_books(stage, tmp_path, ["html"], waiting)
     assert "Started early." in (built / "intro.html").read_text()
     assert waiting["html"].process.returncode == 0 and waiting["html"].log.closed
+
+
+def test_an_ascii_locale_still_reads_the_project_as_utf8(tmp_path: Path) -> None:
+    """Under LC_ALL=POSIX with Python's locale coercion off, reading a notebook failed with
+    'unexpected UnicodeDecodeError'; the build now reruns itself in UTF-8 mode (issue 23)."""
+    environment = {
+        **os.environ, "LC_ALL": "POSIX", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cmac.book.build", "--out", str(tmp_path / "out"),
+         "--set", "05-trends-and-breaks.nope=1"],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 1
+    assert "'nope' is not a parameter of 05-trends-and-breaks" in done.stderr, done.stderr
+    assert "Unicode" not in done.stderr

@@ -670,5 +670,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def rerun_in_utf8_mode() -> None:
+    """The project's files are UTF-8 whatever the locale. Under an ASCII locale (LC_ALL=C with
+    Python's locale coercion off) the build runs itself again in Python's UTF-8 mode, which
+    its kernels and jupyter-book inherit; in a UTF-8 locale this costs nothing."""
+    import locale
+
+    if sys.flags.utf8_mode or locale.getpreferredencoding(False).lower() in ("utf-8", "utf8"):
+        return
+    os.environ["PYTHONUTF8"] = "1"
+    os.execv(sys.executable, [sys.executable, "-X", "utf8", "-m", __spec__.name, *sys.argv[1:]])
+
+
 if __name__ == "__main__":
+    rerun_in_utf8_mode()
     sys.exit(main())
