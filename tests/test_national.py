@@ -214,8 +214,6 @@ def test_one_definition_of_years_late() -> None:
     assert national.years_late(2037.4, 2030) == 7
     assert national.years_late(2030.9, 2030) == 0
     assert national.years_late(float("inf"), 2030) is None
-    assert national.late_phrase(1) == "1 calendar year after"
-    assert national.late_phrase(-2) == "in time for"
     assert national.finish_during(2025.0, 100, 50) == 2027.0
 
 

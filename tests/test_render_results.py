@@ -309,3 +309,10 @@ def test_quote_of_a_year_is_plain_text(tmp_path: Path) -> None:
     landing = ResultsRecord("intro", out_dir=tmp_path, glue=glued.__setitem__, page_prefix="")
     assert landing.quote(record, "05-x", "bc_year") == "2005"
     assert glued["bc_year"] == "2005"
+
+
+def test_a_change_as_a_fall_keeps_its_limits_in_order() -> None:
+    from cmac.results import as_fall
+
+    assert as_fall((-14.3, -15.7, -12.8)) == (14.3, 12.8, 15.7)
+    assert as_fall((2.0, -1.0, 5.0)) == (-2.0, -5.0, 1.0)

@@ -421,26 +421,6 @@ def test_diagnostics_and_density_forms_layout_csv() -> None:
 
 
 def test_national_layouts_csv() -> None:
-    rates = pd.DataFrame(
-        {
-            "scope": ["mines"],
-            "from": ["2023-06"],
-            "to": ["2025-03"],
-            "km2_from": [563.0],
-            "km2_to": [469.0],
-            "rate_km2": [53.7],
-            "finishes": [2033.9],
-        }
-    )
-    layout = national.scope_rates_layout(rates, 2030)
-    assert layout.iloc[0]["Fall of the estimate"] == "563 (2023-06) → 469 (2025-03)"
-    assert layout.iloc[0]["Calendar years after the deadline"] == "+3"
-    csv = layout.attrs["csv"]
-    assert csv.iloc[0][["remaining_km2", "runs_out_year", "years_after_deadline"]].tolist() == [
-        469.0,
-        2033,
-        3,
-    ]
     check = pd.DataFrame(
         {
             "year": [2020],

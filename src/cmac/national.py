@@ -709,47 +709,6 @@ def prediction_check(
     return out
 
 
-def late_phrase(years: int | None) -> str:
-    """Words for :func:`years_late`."""
-    if years is None:
-        return "never, at that rate, so not by"
-    if years <= 0:
-        return "in time for"
-    return f"{years} calendar year{'s' if years != 1 else ''} after"
-
-
-def scope_rates_layout(rates: pd.DataFrame, deadline_year: int) -> pd.DataFrame:
-    shown = pd.DataFrame(
-        {
-            "Scope": rates["scope"].map(SCOPES),
-            "Remaining, km²": [
-                f"{render.number(v)} ({w})"
-                for v, w in zip(rates["km2_to"], rates["to"], strict=True)
-            ],
-            "Fall of the estimate": [
-                f"{render.number(a)} ({f}) → {render.number(b)} ({t})"
-                for a, f, b, t in zip(
-                    rates["km2_from"], rates["from"], rates["km2_to"], rates["to"], strict=True
-                )
-            ],
-            "Rate, km²/yr": rates["rate_km2"].map(lambda v: render.number(v, 1)),
-            **finish_text_columns(rates["finishes"], deadline_year, "Runs out during"),
-        }
-    )
-    csv = pd.DataFrame(
-        {
-            "scope": rates["scope"],
-            "remaining_km2": rates["km2_to"],
-            "remaining_as_of": rates["to"],
-            "earlier_km2": rates["km2_from"],
-            "earlier_as_of": rates["from"],
-            "rate_km2_per_year": rates["rate_km2"],
-            **finish_columns(rates["finishes"], deadline_year, "runs_out_year"),
-        }
-    )
-    return render.with_csv(shown, csv)
-
-
 def prediction_check_layout(check: pd.DataFrame) -> pd.DataFrame:
     shown = pd.DataFrame(
         {

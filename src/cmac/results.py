@@ -74,6 +74,14 @@ def glued_value(text: str, unit: str, href: str, description: str) -> str:
     return html.escape(text)
 
 
+def as_fall(change: tuple[float, float, float]) -> tuple[float, float, float]:
+    """An estimated change (estimate, low, high) as a fall: each sign flipped, and the limits
+    swapped so that low stays below high (a change of -14 (-16 to -13) is a fall of 14 (13 to
+    16))."""
+    estimate, low, high = change
+    return -estimate, -high, -low
+
+
 def glue_link(key: str, link: str) -> None:
     from IPython.display import HTML
     from myst_nb import glue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cmac.render import number, with_csv
+from cmac.words import MONTHS
 
 MEASURES = ["area_m2", "ap_mines", "at_mines", "uxo"]
 ITEMS = ["ap_mines", "at_mines", "uxo"]
@@ -234,22 +235,6 @@ def first_event(events: pd.DataFrame, words: str) -> pd.Series:
     if found.empty:
         raise ValueError(f"no event mentions {words!r}")
     first = found.sort_values(["year", "month"]).iloc[0].copy()
-    month = "" if pd.isna(first["month"]) else MONTH_NAMES[int(first["month"]) - 1] + " "
+    month = "" if pd.isna(first["month"]) else MONTHS[int(first["month"]) - 1] + " "
     first["when"] = f"{month}{int(first['year'])}"
     return first
-
-
-MONTH_NAMES = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]

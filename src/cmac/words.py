@@ -37,6 +37,7 @@ def spans_no_change(low: float, high: float) -> bool:
     return low <= 0 <= high
 
 
+# Month names as prose writes them.
 MONTHS = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
