@@ -21,7 +21,8 @@ from cmac.book.execute import (
     hide_injected_parameters,
 )
 from cmac.book.publish import publish
-from cmac.book.site import check_toc, run_jupyter_book, toc_entries
+from cmac.book.site import run_jupyter_book
+from cmac.book.toc import check_toc, toc_entries
 from cmac.paths import PROJECT_ROOT
 
 

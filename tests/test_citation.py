@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 import shutil
@@ -77,32 +78,51 @@ def test_book_version_uses_source_date_epoch(monkeypatch: pytest.MonkeyPatch) ->
     assert re.fullmatch(r"[0-9a-f]{7,}(\+modified)?|unknown", version.commit)
 
 
-def shown(myst: str) -> str:
-    """MyST text as a reader sees it: each backslash-escaped character as itself."""
-    return re.sub(r"\\(.)", r"\1", myst)
+def shown(page: PageCitation, downloads: str = "_static/cite") -> str:
+    """The cite box's text as HTML, as the book's Sphinx extension writes it into the page."""
+    from docutils.core import publish_doctree, publish_from_doctree
+
+    from cmac.book.sphinx_cite import citation_nodes
+
+    document = publish_doctree("")
+    document.extend(citation_nodes(page, downloads))
+    return publish_from_doctree(document, writer_name="html5").decode()
 
 
 def test_cite_box_has_every_part() -> None:
-    box = shown(cite_box(PAGE, "../_static/cite"))
-    assert box.startswith(":::{admonition} Cite this chapter")
+    assert cite_box(PAGE).startswith(":::{admonition} Cite this chapter")
+    assert ":name: cite-this" in cite_box(PAGE)  # the header's Cite link goes there
+    assert "```{cmac-citation}" in cite_box(PAGE)  # filled in as Sphinx writes the page
+    box = shown(PAGE, "../_static/cite")
     for part in [
-        ":name: cite-this",  # the header's Cite link goes there
-        "A Team (2026). “Trends and breaks”. Chapter 5 in *A Book*",
+        "A Team (2026). “Trends and breaks”. Chapter 5 in <em>A Book</em>",
         "1.2.0 (abc1234)",
         "2026-11-22",
-        "<https://example.org/book/chapters/05-trends-and-breaks.html>",
+        '<a class="reference external" '
+        'href="https://example.org/book/chapters/05-trends-and-breaks.html">',
         '<a href="../_static/cite/cmac-study-05-trends-and-breaks.ris" download>RIS</a>',
-        "@incollection{cmac-study-05-trends-and-breaks,",
+        "incollection{cmac-study-05-trends-and-breaks,",  # docutils writes @ as &#64;
     ]:
         assert part in box, part
     assert "canonical" not in box
     unnumbered = PageCitation(INFO, VERSION, "", "Refs", "references.html")
-    assert cite_box(unnumbered, "_static/cite").startswith(":::{admonition} Cite this page")
+    assert cite_box(unnumbered).startswith(":::{admonition} Cite this page")
     root = PageCitation(INFO, VERSION, "", "A Book", "intro.html", root=True)
-    box = shown(cite_box(root, "_static/cite"))
-    assert box.startswith(":::{admonition} Cite this book")
-    assert "A Team (2026). *A Book*. Version 1.2.0 (abc1234)" in box
-    assert "@book{cmac-study," in box and "_static/cite/cmac-study.bib" in box
+    assert cite_box(root).startswith(":::{admonition} Cite this book")
+    box = shown(root)
+    assert "A Team (2026). <em>A Book</em>. Version 1.2.0 (abc1234)" in box
+    assert "book{cmac-study," in box and "_static/cite/cmac-study.bib" in box
+
+
+def test_the_cite_box_setting_names_every_page() -> None:
+    from cmac.book.citation import citation_setting, page_citation
+
+    setting = citation_setting(
+        INFO, VERSION, {"chapters/05-trends-and-breaks": ("5", "Trends and breaks")}, "intro"
+    )
+    assert yaml.safe_load(yaml.safe_dump(setting)) == setting  # it travels in _config.yml
+    assert page_citation(setting, "chapters/05-trends-and-breaks") == PAGE
+    assert page_citation(setting, "elsewhere") is None
 
 
 TEAM = BookInfo(
@@ -159,7 +179,7 @@ def test_a_chapter_title_has_no_number_and_its_author_no_remark() -> None:
     assert [str(p) for p in entry.persons["author"]] == ["{Independent study team}"]
     assert entry.fields["note"].startswith("Not affiliated with CMAC or JICA. Version 1.2.0")
     assert "organization" not in entry.fields
-    assert "Independent study team (2026). “Trends”. Chapter 5 in" in shown(cite_box(page, "x"))
+    assert "Independent study team (2026). “Trends”. Chapter 5 in" in shown(page)
 
 
 def test_authors_split_into_name_and_remark() -> None:
@@ -217,16 +237,15 @@ def test_untrusted_text_stays_text_in_bibtex_ris_and_the_box() -> None:
         "N1",
         "ER",
     ]
-    box = cite_box(page, "x")
-    assert "\n````bibtex\n" in box and box.rstrip().endswith("````\n:::")
+    assert "incollection{cmac-study-05-trends-and-breaks," in shown(page)  # the entry, whole
     assert bibtex_url("https://x.org/a b}{") == "https://x.org/a%20b%7D%7B"
 
 
 def test_a_build_with_other_parameters_says_so_everywhere() -> None:
     other = BookVersion("1.2.0", "abc1234", "2026-11-22", ("05-trends-and-breaks.scale=level",))
     page = PageCitation(INFO, other, "5", "Trends", "chapters/05-trends-and-breaks.html")
-    assert "**Not the canonical version.**" in cite_box(page, "x")
-    assert "``05-trends-and-breaks.scale=level``" in cite_box(page, "x")
+    assert "<strong>Not the canonical version.</strong>" in shown(page)
+    assert "05-trends-and-breaks.scale=level" in shown(page).split("</p>")[0]
     assert "non-default parameters 05-trends-and-breaks.scale=level" in bibtex(page)
     assert "non-default parameters" in version_footer(other)
     assert "non-default" not in version_footer(VERSION)
@@ -268,13 +287,14 @@ def test_add_cite_box_to_notebook_and_markdown(tmp_path: Path) -> None:
 def test_staged_config_takes_title_footer_and_base_url(tmp_path: Path) -> None:
     config = tmp_path / "_config.yml"
     shutil.copy2(PROJECT_ROOT / "_config.yml", config)
-    configure_stage(config, INFO, BookVersion("1", "abc", "2026-01-01"))
+    configure_stage(config, INFO, BookVersion("1", "abc", "2026-01-01"), {"root": "intro"})
     loaded = yaml.safe_load(config.read_text())
     assert loaded["title"] == "A Book" and loaded["author"] == "A Team"
     assert "commit <code>abc</code>" in loaded["html"]["extra_footer"]
     assert "CC BY 4.0" in loaded["html"]["extra_footer"]
     assert loaded["html"]["baseurl"] == "https://example.org/book/"
     assert loaded["execute"]["execute_notebooks"] == "off"
+    assert loaded["sphinx"]["config"]["cmac_citation"] == {"root": "intro"}
 
 
 @pytest.mark.parametrize("epoch", ["abc", "-5", "1.5e9", "\u0663\u0663", "99999999999999999"])
@@ -294,10 +314,12 @@ def test_metadata_in_the_cite_box_and_footer_is_shown_literally(tmp_path: Path) 
     reaches a page as markup (issue 23, class 7)."""
     hostile = "{ref}`x` <script>alert(1)</script> [a](javascript:b) *c*"
     info = dataclasses.replace(INFO, title=hostile, authors=(hostile,))
-    box = cite_box(PageCitation(info, VERSION, "5", hostile, "c.html"), "x")
-    citation = box.split("\n")[3]
-    assert "{ref}`" not in citation and "<script>" not in citation and "](" not in citation
-    assert shown(citation).count(hostile) == 3
+    page = PageCitation(info, VERSION, "5", hostile, "c.html")
+    assert "{ref}`" not in cite_box(page) and "<script>" not in cite_box(page)
+    box = shown(page)
+    assert "<script>" not in box and 'href="javascript' not in box
+    citation = box.split("<p>")[1]
+    assert citation.count(html.escape(hostile, quote=False)) == 3
     footer = version_footer(dataclasses.replace(VERSION, release='1"><script>x</script>'))
     assert "<script>" not in footer and "&lt;script&gt;" in footer
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cmac import analysis, models
-from cmac.book.site import resolve_entry, toc_entries
+from cmac.book.toc import resolve_entry, toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 GLOSSARY = ROOT / "glossary.md"

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cmac.book.citation import BookInfo, BookVersion, book_reference, cff_authors, join_names
+from cmac.book.citation import (
+    PDF_NAME,
+    BookInfo,
+    BookVersion,
+    book_reference,
+    cff_authors,
+    join_names,
+)
 from cmac.book.pdf import (
     PRINT_CSS,
     PRINT_PPI,
@@ -32,7 +39,6 @@ from cmac.book.pdf import (
     title_page_html,
     toc_html,
 )
-from cmac.book.site import PDF_NAME
 from cmac.paths import PROJECT_ROOT
 
 BUILT_PDF = PROJECT_ROOT / "_build" / "html" / PDF_NAME

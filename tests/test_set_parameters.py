@@ -8,7 +8,7 @@ import pytest
 from cmac.book.build import read_chapters
 from cmac.book.cache import ParameterNameError, typed_value
 from cmac.book.execute import BuildError
-from cmac.book.site import check_toc
+from cmac.book.toc import check_toc
 from cmac.paths import PROJECT_ROOT
 
 FILES = check_toc(PROJECT_ROOT)

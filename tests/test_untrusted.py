@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from cmac.book.site import PDF_NAME
+from cmac.book.citation import PDF_NAME
 from cmac.paths import PROJECT_ROOT
 from tests.hostile import HOSTILE, MARKER
 

@@ -118,7 +118,8 @@ def jupyter_book_force(
     shutil.rmtree(root / "_bench", ignore_errors=True)
     stage = root / "_bench" / "jb-force-stage"
     code = (
-        "import sys; from pathlib import Path; from cmac.book.site import check_toc, stage_book;"
+        "import sys; from pathlib import Path; from cmac.book.site import stage_book;"
+        "from cmac.book.toc import check_toc;"
         "root = Path(sys.argv[1]); stage_book(root, check_toc(root), {}, Path(sys.argv[2]), [])"
     )
     subprocess.run([str(python), "-c", code, str(root), str(stage)], check=True, env=env)

@@ -64,6 +64,7 @@ BOOK_SOURCES = [
 
 # Parameters that say where a chapter reads or writes, not what it computes.
 OUTPUT_PARAMETERS = {"data_dir", "results_dir"}
+SPHINX_FOLDER = "sphinx"  # the staged book and Sphinx's output, kept between builds
 
 
 @dataclass
@@ -431,11 +432,10 @@ class Builder:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def build_site(self, scratch: Path) -> None:
-        from cmac.book.citation import book_info, book_version
+        from cmac.book.citation import PDF_NAME, book_info, book_version
         from cmac.book.datapackage import PACKAGE_NAME, write_package
         from cmac.book.figures import FigureCutter, put_figures
-        from cmac.book.pdf import print_pdf
-        from cmac.book.site import PDF_NAME, run_jupyter_books, stage_book
+        from cmac.book.site import run_jupyter_books, stage_book, sync_tree
         from cmac.book.tidy import tidy_site
         from cmac.results import RecordError, merge_results
 
@@ -449,11 +449,16 @@ class Builder:
         except RecordError as exc:
             raise BuildError(f"the results record is incomplete: {exc}") from None
         stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
+        # Sphinx keeps its staged book and its output between builds, and re-reads only the
+        # pages whose files changed; each build then polishes a copy of the output.
+        sphinx = self.out / SPHINX_FOLDER
+        sync_tree(stage, sphinx / "stage")
         started = time.perf_counter()
         cutter = FigureCutter(list(executed.values()), self.cache_dir / "figures")
         # the HTML, and for the PDF the single page it is printed from, side by side
         waiting, self.jupyter_books = self.jupyter_books, {}
-        html, *single = run_jupyter_books(stage, scratch, self.sphinx_builders, waiting)
+        built = run_jupyter_books(sphinx / "stage", sphinx, self.sphinx_builders, waiting)
+        html, *single = [shutil.copytree(b, scratch / b.name, symlinks=True) for b in built]
         figures = cutter.result()
         for site in [html, *single]:
             put_figures(site / "_images", figures)
@@ -464,6 +469,8 @@ class Builder:
             flush=True,
         )
         if self.pdf:
+            from cmac.book.pdf import print_pdf
+
             started = time.perf_counter()
             print_pdf(single[0] / "index.html", html / PDF_NAME, self.root, tuple(self.assignments))
             print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
@@ -510,6 +517,9 @@ def build(context: BuildContext) -> Path:
         print("Checking _toc.yml, parameters and data files ...", flush=True)
         builder = Builder(context)
         try:
+            # jupyter-book loads while the chapters are checked (and run): when the book is
+            # already up to date, it is stopped unused
+            builder.start_jupyter_books()
             builder.warm_up()
             validate_data_if_changed(context)
             print(f"Chapters (up to {context.jobs} at once):", flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import os
 import re
 import subprocess
@@ -422,66 +423,68 @@ def code_block(language: str, text: str) -> str:
     return f"{fence}{language}\n{text}\n{fence}"
 
 
-def plain_citation(page: PageCitation) -> str:
-    """The citation in words (MyST): the book, or a chapter in it. Every text from
-    CITATION.cff or a page's title is literal (no role, link or tag can start from it)."""
-    who = literal(f"{page.info.author_name} ({page.year}).")
-    edition = literal(f"Version {page.version.label}, built {page.version.date}.")
-    title = literal(page.info.title)
-    if page.root:
-        what = f"*{title}*. {edition}"
-    else:
-        chapter = f"Chapter {page.number} in" if page.number else "In"
-        what = f"“{literal(page.title)}”. {chapter} *{title}*. {edition}"
-    remarks = f" {literal(page.info.remarks)}" if page.info.remarks else ""
-    return f"{who} {what} <{page.url}>{remarks}"
-
-
 CITE_ANCHOR = "cite-this"
+CITE_FOLDER = "cite"  # under _static: each page's .bib and .ris
+# The _config.yml setting that tells cmac.book.sphinx_cite what every cite box says.
+CITATION_SETTING = "cmac_citation"
 
 
-def cite_box(page: PageCitation, downloads: str) -> str:
-    """A MyST admonition (anchor ``cite-this``, which the header's Cite link opens): the
-    citation with the page's full URL, the BibTeX entry, and links to the page's .bib and
-    .ris files (``downloads`` is the relative folder holding them)."""
-    kind = "book" if page.root else "chapter" if page.number else "page"
-    warning = (
-        []
-        if page.version.canonical
-        else [
-            "**Not the canonical version.** This copy was built with parameters other than "
-            "the book's defaults: "
-            + ", ".join("``" + p.replace("`", "'") + "``" for p in page.version.parameters),
-            "",
-        ]
+def citation_setting(
+    info: BookInfo, version: BookVersion, pages: dict[str, tuple[str, str]], root: str
+) -> dict[str, Any]:
+    """What the extension needs, as plain YAML-friendly values: the book, its version, and
+    each page's docname -> (chapter number, title); ``root`` is the page that stands for
+    the whole book."""
+    return {
+        "info": {**vars(info), "authors": list(info.authors), "licenses": list(info.licenses)},
+        "version": {**vars(version), "parameters": list(version.parameters)},
+        "pages": {name: list(page) for name, page in pages.items()},
+        "root": root,
+    }
+
+
+def page_citation(setting: dict[str, Any], docname: str) -> PageCitation | None:
+    if docname not in setting.get("pages", {}):
+        return None
+    info = setting["info"]
+    version = setting["version"]
+    number, title = setting["pages"][docname]
+    return PageCitation(
+        BookInfo(
+            **{**info, "authors": tuple(info["authors"]), "licenses": tuple(info["licenses"])}
+        ),
+        BookVersion(**{**version, "parameters": tuple(version["parameters"])}),
+        number,
+        title,
+        f"{docname}.html",
+        root=docname == setting["root"],
     )
+
+
+def cite_box(page: PageCitation) -> str:
+    """A MyST dropdown (anchor ``cite-this``, which the header's Cite link opens) around the
+    page's citation, which :mod:`cmac.book.sphinx_cite` writes in when the page is built."""
+    kind = "book" if page.root else "chapter" if page.number else "page"
     return "\n".join(
         [
             f":::{{admonition}} Cite this {kind}",
             ":class: cite-this dropdown",
             f":name: {CITE_ANCHOR}",
-            *warning,
-            plain_citation(page),
-            "",
-            f'Download: <a href="{downloads}/{page.key}.bib" download>BibTeX</a> · '
-            f'<a href="{downloads}/{page.key}.ris" download>RIS</a>',
-            "",
-            code_block("bibtex", bibtex(page).rstrip("\n")),
+            "```{cmac-citation}",
+            "```",
             ":::",
         ]
     )
 
 
 def add_cite_box(page: Path, box: str) -> None:
-    """Append the box to a staged page (a notebook gets a new Markdown cell at the end)."""
+    """Append the box to a staged page (a notebook gets a new Markdown cell at the end). The
+    notebook is edited as JSON: nbformat would validate every executed notebook again."""
     if page.suffix == ".ipynb":
-        import nbformat
-
-        notebook = nbformat.read(page, as_version=4)
-        cell = nbformat.v4.new_markdown_cell(box)
-        cell["id"] = "cite-this-chapter"
-        notebook.cells.append(cell)
-        nbformat.write(notebook, page)
+        notebook = json.loads(page.read_text(encoding="utf-8"))
+        cell = {"cell_type": "markdown", "id": "cite-this-chapter", "metadata": {}, "source": box}
+        notebook["cells"].append(cell)
+        page.write_text(json.dumps(notebook, indent=1, ensure_ascii=False), encoding="utf-8")
     else:
         page.write_text(page.read_text().rstrip("\n") + "\n\n" + box + "\n")
 

@@ -24,7 +24,8 @@ PRIORITY = 10  # below the chapters' kernels (0), which it must not slow down
 
 
 def jupyter_book_args(stage: Path, output: Path, builder: str) -> list[str]:
-    """jupyter-book's command line for one builder: every page, warnings as errors."""
+    """jupyter-book's command line for one builder: the pages that changed since its last
+    build into ``output``, warnings as errors."""
     return [
         "build",
         str(stage),
@@ -32,7 +33,6 @@ def jupyter_book_args(stage: Path, output: Path, builder: str) -> list[str]:
         str(output),
         "-W",
         "--keep-going",
-        "--all",
         "-q",
         "--builder",
         builder,

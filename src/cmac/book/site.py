@@ -7,12 +7,14 @@ import shutil
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
 
 from cmac.book.citation import (
-    PDF_NAME,  # noqa: F401 - re-exported (build, tests)
+    CITATION_SETTING,
+    CITE_FOLDER,
     BookInfo,
     BookVersion,
     PageCitation,
@@ -21,6 +23,7 @@ from cmac.book.citation import (
     book_citation,
     book_info,
     book_version,
+    citation_setting,
     cite_box,
     page_title,
     read_yaml_mapping,
@@ -29,11 +32,9 @@ from cmac.book.citation import (
 )
 from cmac.book.execute import BuildError
 from cmac.book.jupyter_book_runner import JupyterBookProcess
-from cmac.book.toc import check_toc, resolve_entry, toc_entries  # noqa: F401 - re-exported
 from cmac.results import results_table_html
 
 RESULTS_SOURCE = "results.md"
-CITE_FOLDER = "cite"
 CITE_PAGE = "how-to-cite.md"
 CITE_MARKER = "<!-- book-citation -->"
 RESULTS_MARKER = "<!-- results-table -->"
@@ -74,8 +75,11 @@ def stage_book(
         shutil.copy2(root / name, stage / name)
     version = book_version(root, tuple(parameters))
     info = book_info(root)
-    configure_stage(stage / "_config.yml", info, version)
     numbers = page_numbers(files)
+    titles = {source: page_title(source) for source in files}
+    pages = {docname(root, s): (numbers.get(s, ""), titles[s]) for s in files}
+    citation = citation_setting(info, version, pages, docname(root, files[0]))
+    configure_stage(stage / "_config.yml", info, version, citation)
     cite_dir = stage / "_static" / CITE_FOLDER
     cite_dir.mkdir(parents=True)
     for source in files:
@@ -87,17 +91,16 @@ def stage_book(
             info,
             version,
             numbers.get(source, ""),
-            page_title(source),
+            titles[source],
             page_path,
             root=source == files[0],
         )
         (cite_dir / f"{page.key}.bib").write_text(bibtex(page), encoding="utf-8")
         (cite_dir / f"{page.key}.ris").write_text(ris(page), encoding="utf-8")
-        depth = "../" * page_path.count("/")
-        add_cite_box(target, cite_box(page, f"{depth}_static/{CITE_FOLDER}"))
+        add_cite_box(target, cite_box(page))
     if record is not None:
         chapters = {
-            f.stem: (numbers.get(f, "Home"), page_title(f)) for f in files if f.suffix == ".ipynb"
+            f.stem: (numbers.get(f, "Home"), titles[f]) for f in files if f.suffix == ".ipynb"
         }
         fill_marker(stage / RESULTS_SOURCE, RESULTS_MARKER, results_table_html(record, chapters))
     if (stage / CITE_PAGE).exists():
@@ -106,18 +109,27 @@ def stage_book(
     stage_static(root, stage, tables)
 
 
+def docname(root: Path, source: Path) -> str:
+    """A page's name as Sphinx knows it: its path in the book, without suffix."""
+    return source.relative_to(root).with_suffix("").as_posix()
+
+
 def page_numbers(files: list[Path]) -> dict[Path, str]:
     """Chapter numbers as Sphinx gives them: every page after the root, in book order."""
     return {source: str(n) for n, source in enumerate(files[1:], start=1)}
 
 
-def configure_stage(config_path: Path, info: BookInfo, version: BookVersion) -> None:
-    """Title and author from CITATION.cff, the page footer, and the canonical base URL."""
+def configure_stage(
+    config_path: Path, info: BookInfo, version: BookVersion, citation: dict[str, Any]
+) -> None:
+    """Title and author from CITATION.cff, the page footer, the canonical base URL, and what
+    the cite boxes say (:mod:`cmac.book.sphinx_cite`)."""
     config = read_yaml_mapping(config_path)
     config["title"] = info.title
     config["author"] = info.author
     config.setdefault("html", {})["extra_footer"] = version_footer(version)
     config["html"]["baseurl"] = info.base_url
+    config.setdefault("sphinx", {}).setdefault("config", {})[CITATION_SETTING] = citation
     config_path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
 
 
@@ -154,19 +166,29 @@ JUPYTER_BOOK_TIMEOUT_S = 900
 
 def run_jupyter_books(
     stage: Path,
-    scratch: Path,
+    output: Path,
     builders: list[str],
     started: dict[str, JupyterBookProcess] | None = None,
 ) -> list[Path]:
     """Build the staged book with each Sphinx builder at once, warnings as errors, in the
-    processes ``started`` for them or in new ones; returns their output folders. On failure,
-    a timeout or an interrupt, every build is stopped, and so is every started process."""
+    processes ``started`` for them or in new ones; returns their output folders. Each
+    builder keeps its output (and Sphinx's environment) in ``output/jb-<builder>`` from one
+    build to the next, so that Sphinx re-reads only the pages whose files changed. A build
+    that did not finish (a failure, whose warnings Sphinx would not repeat for pages it does
+    not re-read, or an interrupt) leaves a mark, and the next build of that builder starts
+    from nothing. On failure, a timeout or an interrupt, every build is stopped, and so is
+    every started process."""
     started = dict(started or {})
     runs: dict[str, JupyterBookProcess] = {}
     try:
         for builder in builders:
+            unfinished = output / f"jb-{builder}.unfinished"
+            if unfinished.exists():
+                shutil.rmtree(output / f"jb-{builder}", ignore_errors=True)
+            unfinished.parent.mkdir(parents=True, exist_ok=True)
+            unfinished.touch()
             runs[builder] = started.pop(builder, None) or JupyterBookProcess(stage, builder)
-            runs[builder].build(stage, scratch / f"jb-{builder}")
+            runs[builder].build(stage, output / f"jb-{builder}")
         deadline = time.monotonic() + JUPYTER_BOOK_TIMEOUT_S
         for builder, run in runs.items():
             try:
@@ -179,10 +201,36 @@ def run_jupyter_books(
             if returncode != 0:
                 run.log.seek(0)
                 raise BuildError(jupyter_book_failure(builder, returncode, run.log.read(), stage))
+        for builder in runs:
+            (output / f"jb-{builder}.unfinished").unlink()
     finally:
         for run in [*runs.values(), *started.values()]:
             run.stop()
-    return [scratch / f"jb-{builder}" / "_build" / builder for builder in runs]
+    return [output / f"jb-{builder}" / "_build" / builder for builder in runs]
+
+
+def sync_tree(source: Path, target: Path) -> None:
+    """Make ``target`` hold exactly the files of ``source``, writing only those whose bytes
+    differ. Sphinx decides what to re-read by modification time; copytree would touch every
+    file and make every page look changed."""
+    import filecmp
+
+    wanted = {p.relative_to(source) for p in source.rglob("*") if not p.is_dir()}
+    if target.exists():
+        for path in sorted(target.rglob("*"), reverse=True):  # files before their folders
+            if path.is_dir() and not path.is_symlink():
+                if not any(path.iterdir()):
+                    path.rmdir()
+            elif path.relative_to(target) not in wanted:
+                path.unlink()
+    for relative in sorted(wanted):
+        new, old = source / relative, target / relative
+        if old.is_file() and not old.is_symlink() and filecmp.cmp(new, old, shallow=False):
+            continue
+        old.parent.mkdir(parents=True, exist_ok=True)
+        if old.is_symlink():
+            old.unlink()
+        shutil.copyfile(new, old)
 
 
 def jupyter_book_failure(builder: str, returncode: int, log: str, stage: Path) -> str:
