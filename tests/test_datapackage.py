@@ -58,7 +58,8 @@ def problems(report: frictionless.Report) -> list[str]:
     return [f"{task.name}: {e.type}: {e.message}" for task in report.tasks for e in task.errors]
 
 
-def test_package_holds_every_file_its_descriptor_lists(tmp_path: Path, offline: None) -> None:
+@pytest.mark.usefixtures("offline")
+def test_package_holds_every_file_its_descriptor_lists(tmp_path: Path) -> None:
     table = tmp_path / "tbl-demo.csv"
     table.write_text("year,area_km2\n2000,8.4\n")
     record = tmp_path / "results.csv"
@@ -87,7 +88,8 @@ def test_package_holds_every_file_its_descriptor_lists(tmp_path: Path, offline: 
     assert len(report.tasks) == len(package["resources"])
 
 
-def test_frictionless_finds_a_descriptor_that_lies(tmp_path: Path, offline: None) -> None:
+@pytest.mark.usefixtures("offline")
+def test_frictionless_finds_a_descriptor_that_lies(tmp_path: Path) -> None:
     """The check above can fail: a renamed field, a missing file, text in an integer."""
     record = tmp_path / "results.csv"
     record.write_text("chapter,key,value,unit,description,text\nx,k,1,u,d,1\n")
@@ -239,7 +241,8 @@ def test_every_published_csv_reads_back_to_its_table(tmp_path: Path) -> None:
     ]
 
 
-def test_the_published_package_is_valid(tmp_path: Path, offline: None) -> None:
+@pytest.mark.usefixtures("offline")
+def test_the_published_package_is_valid(tmp_path: Path) -> None:
     """The book's own zip (``make test`` builds it first), as frictionless reads it."""
     package = PROJECT_ROOT / "_build" / "html" / "cmac-study-data.zip"
     assert package.exists(), f"no data package at {package}: `make test` builds it first"
