@@ -6,9 +6,11 @@ import codecs
 import csv
 import io
 import json
+import socket
 import zipfile
 from pathlib import Path
 
+import frictionless
 import pandas as pd
 import pytest
 
@@ -30,14 +32,33 @@ INFO = BookInfo("T", ("A Team",), ("CC-BY-4.0", "MIT"), "https://example.org/b/"
 VERSION = BookVersion("1.0", "abc", "2026-11-30")
 
 
-def header(content: bytes) -> list[str]:
-    return next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-
-
 def member(name: str) -> str:
     return f"{PACKAGE_FOLDER}/{name}"
 
 
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No connection leaves the test: frictionless validates with the profiles it ships."""
+
+    def refuse(*_: object) -> None:
+        raise OSError("the data package test tried to reach the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def validate_package(package: Path, into: Path) -> frictionless.Report:
+    """frictionless's report on the zip, unpacked: the descriptor against the Data Package
+    profile, and each file against its resource (columns, types, encoding)."""
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(into)
+    return frictionless.validate(str(into / PACKAGE_FOLDER / "datapackage.json"))
+
+
+def problems(report: frictionless.Report) -> list[str]:
+    return [f"{task.name}: {e.type}: {e.message}" for task in report.tasks for e in task.errors]
+
+
+@pytest.mark.usefixtures("offline")
 def test_package_holds_every_file_its_descriptor_lists(tmp_path: Path) -> None:
     table = tmp_path / "tbl-demo.csv"
     table.write_text("year,area_km2\n2000,8.4\n")
@@ -58,13 +79,42 @@ def test_package_holds_every_file_its_descriptor_lists(tmp_path: Path) -> None:
         names = {n.removeprefix(PACKAGE_FOLDER + "/") for n in names}
         package = json.loads(archive.read(member("datapackage.json")))
         assert {"datapackage.json", "LICENSE.md", "results.csv", "tables/tbl-demo.csv"} <= names
-        paths = {r["path"] for r in package["resources"]}
-        assert paths <= names  # every resource is in the zip
-        assert {f"data/{d.filename}" for d in DATASETS.values()} <= paths
-        for resource in package["resources"]:  # fields are the file's own columns, in order
-            fields = [f["name"] for f in resource["schema"]["fields"]]
-            assert fields == header(archive.read(member(resource["path"]))), resource["path"]
+    paths = {r["path"] for r in package["resources"]}
+    assert {f"data/{d.filename}" for d in DATASETS.values()} <= paths
     assert {lic["name"] for lic in package["licenses"]} == {"CC-BY-4.0", "MIT"}
+    # every resource is in the zip, with the columns, in order, and the types it declares
+    report = validate_package(target, tmp_path / "unpacked")
+    assert report.valid, problems(report)
+    assert len(report.tasks) == len(package["resources"])
+
+
+@pytest.mark.usefixtures("offline")
+def test_frictionless_finds_a_descriptor_that_lies(tmp_path: Path) -> None:
+    """The check above can fail: a renamed field, a missing file, text in an integer."""
+    record = tmp_path / "results.csv"
+    record.write_text("chapter,key,value,unit,description,text\nx,k,1,u,d,1\n")
+    target = write_package(
+        tmp_path / "p.zip",
+        PROJECT_ROOT / "data",
+        record,
+        [],
+        PROJECT_ROOT / "LICENSE.md",
+        INFO,
+        VERSION,
+    )
+    folder = tmp_path / "unpacked" / PACKAGE_FOLDER
+    validate_package(target, tmp_path / "unpacked")
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    data = next(r for r in package["resources"] if r["name"] == "clearance-2000-2012")
+    data["schema"]["fields"][0]["name"] = "yaer"
+    package["resources"].append({**data, "name": "gone", "path": "data/gone.csv"})
+    (folder / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    monitor = folder / "data" / "casualties_monitor.csv"
+    monitor.write_bytes(monitor.read_bytes().replace(b"\n1998,", b"\nnineteen98,", 1))
+    found = problems(frictionless.validate(str(folder / "datapackage.json")))
+    assert any("incorrect-label" in p and "yaer" in p for p in found), found
+    assert any(p.startswith("gone: scheme-error") for p in found), found
+    assert any(p.startswith("casualties-monitor: type-error") for p in found), found
 
 
 def test_descriptor_carries_types_units_and_provenance() -> None:
@@ -189,6 +239,16 @@ def test_every_published_csv_reads_back_to_its_table(tmp_path: Path) -> None:
         "'-14.1 % a year (-15.2 to -13.1)",
         "'=1+1",
     ]
+
+
+@pytest.mark.usefixtures("offline")
+def test_the_published_package_is_valid(tmp_path: Path) -> None:
+    """The book's own zip (``make test`` builds it first), as frictionless reads it."""
+    package = PROJECT_ROOT / "_build" / "html" / "cmac-study-data.zip"
+    assert package.exists(), f"no data package at {package}: `make test` builds it first"
+    report = validate_package(package, tmp_path)
+    assert report.valid, problems(report)
+    assert report.stats["tasks"] > len(DATASETS)
 
 
 def test_the_built_books_csvs_are_spreadsheet_safe() -> None:

@@ -3,10 +3,14 @@ runs; the build's own parameters (where a chapter reads and writes) cannot be se
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from cmac.book.build import read_chapters
-from cmac.book.cache import ParameterNameError, typed_value
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cmac.book.build import main, read_chapters
+from cmac.book.cache import ExpressionDefault, ParameterNameError, parameter_defaults, typed_value
 from cmac.book.execute import BuildError
 from cmac.book.toc import check_toc
 from cmac.paths import PROJECT_ROOT
@@ -105,3 +109,77 @@ def test_good_settings_reach_the_chapters_typed() -> None:
         chapters["07-sensitivity"].parameters["baseline"]
         == chapters["05-trends-and-breaks"].parameters
     )
+
+
+def chapter_with_parameters(folder: Path, source: str, name: str = "ch") -> Path:
+    cell = new_code_cell(source, metadata={"tags": ["parameters"]})
+    path = folder / f"{name}.ipynb"
+    nbformat.write(new_notebook(cells=[cell, new_code_cell("print(start)")]), path)
+    return path
+
+
+PARAMETERS = (
+    "start = 1990 + 2  # an expression\n"
+    "seed: int = 2005\n"
+    'label = "a=b"\n'
+    "low = 1; high = 2\n"
+    "if False:\n"
+    "    hidden = 1\n"
+    "count = 3\n"
+    "count += 1\n"
+)
+
+
+def test_defaults_are_read_with_pythons_parser(tmp_path: Path) -> None:
+    """Annotated, two on a line, an '=' inside a string: all read; an indented assignment is
+    no parameter; what is no literal is kept as the expression it is."""
+    defaults = parameter_defaults(chapter_with_parameters(tmp_path, PARAMETERS))
+    assert defaults == {
+        "start": ExpressionDefault("1990 + 2"),
+        "seed": 2005,
+        "label": "a=b",
+        "low": 1,
+        "high": 2,
+        "count": ExpressionDefault(""),
+    }
+
+
+@pytest.mark.parametrize(
+    ("assignment", "problem"),
+    [
+        ("ch.start=1993", "parameter 'start' of ch cannot be set: its default `1990 \\+ 2` is an"),
+        ("ch.count=4", "parameter 'count' of ch cannot be set: it has no default"),
+    ],
+)
+def test_an_expression_default_set_from_the_command_line_is_named(
+    tmp_path: Path, assignment: str, problem: str
+) -> None:
+    notebook = chapter_with_parameters(tmp_path, PARAMETERS)
+    with pytest.raises(BuildError, match=problem):
+        read_chapters([notebook], [assignment])
+
+
+def test_a_literal_beside_an_expression_default_can_be_set(tmp_path: Path) -> None:
+    notebook = chapter_with_parameters(tmp_path, PARAMETERS)
+    (chapter,) = read_chapters([notebook], ["ch.seed=7", "ch.label=x"])
+    assert chapter.parameters == {"seed": 7, "label": "x"}
+
+
+def test_a_parameters_cell_that_is_not_python_is_named(tmp_path: Path) -> None:
+    notebook = chapter_with_parameters(tmp_path, "start = (1992\n")
+    with pytest.raises(BuildError, match=r"ch.ipynb: its parameters cell is not valid Python"):
+        read_chapters([notebook], ["ch.start=1993"])
+
+
+def test_the_build_ends_in_one_line_naming_chapter_and_parameter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through the command line, as a reader would meet it: one line, no traceback, no
+    "unexpected", and nothing run."""
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: ch\n")
+    chapter_with_parameters(tmp_path, PARAMETERS)
+    code = main(["--root", str(tmp_path), "--set", "ch.start=1993"])
+    failure = [line for line in capsys.readouterr().err.splitlines() if "FAILED" in line]
+    assert code == 1 and len(failure) == 1
+    assert "parameter 'start' of ch cannot be set" in failure[0]
+    assert "unexpected" not in failure[0] and "Traceback" not in failure[0]

@@ -168,15 +168,24 @@ INJECTED_CELL_FIRST_LINE = "# Parameters"
 PAPERMILL_OWN_PREFIX = "PAPERMILL_"
 
 
-def assigned_names(source: str) -> list[str]:
-    """The names a cell assigns at its top level, in order (a parameters cell's parameters)."""
-    names: list[str] = []
+def assigned_values(source: str) -> dict[str, ast.expr | None]:
+    """The names a cell assigns at its top level, in order, each with the expression it ends up
+    given (None when that is no plain value: ``x += 1``, ``x: int``). Python's own parser, not
+    papermill's line-by-line one, which also reports ``y`` in ``if x:\n    y = 1`` and skips
+    a line with two ``=`` (``label = "a=b"``, ``a = 1; b = 2``)."""
+    values: dict[str, ast.expr | None] = {}
     for node in ast.parse(source).body:
         targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        plain = isinstance(node, ast.Assign | ast.AnnAssign)
         for target in targets:
-            if isinstance(target, ast.Name) and target.id not in names:
-                names.append(target.id)
-    return names
+            if isinstance(target, ast.Name):
+                values[target.id] = node.value if plain else None  # type: ignore[union-attr]
+    return values
+
+
+def assigned_names(source: str) -> list[str]:
+    """The names a cell assigns at its top level, in order (a parameters cell's parameters)."""
+    return list(assigned_values(source))
 
 
 def injected_parameters(history: Sequence[str]) -> tuple[list[str], list[str]] | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmac.book.kernel import READS_FILE
-from cmac.params import ParameterError, check_names
+from cmac.params import ParameterError, assigned_values, check_names
 
 LOCK_FILES = ["requirements.txt"]  # the book's own packages (Node is only for make audit)
 STATE_FILE = "fingerprint.json"
@@ -157,23 +157,36 @@ BUILD_PARAMETERS = {"data_dir", "results_dir", "chapter_results", "baseline"}
 SETTABLE_TYPES = (bool, int, float, str)
 
 
+@dataclass(frozen=True)
+class ExpressionDefault:
+    """A parameter's default that is not a literal (``start = 1990 + 2``): the build cannot
+    tell its type, so the parameter cannot be set with ``--set``."""
+
+    source: str
+
+
 def parameter_defaults(notebook: Path) -> dict[str, object]:
-    """Names assigned in the cell tagged ``parameters``, with their literal default values."""
+    """Names assigned in the cell tagged ``parameters``, with their literal default values
+    (an :class:`ExpressionDefault` where the default is not a literal)."""
     for cell in read_notebook_json(notebook)["cells"]:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            try:
+                values = assigned_values(source)
+            except SyntaxError as exc:
+                raise ParameterNameError(
+                    f"{notebook.name}: its parameters cell is not valid Python "
+                    f"(line {exc.lineno}: {exc.msg})"
+                ) from None
             defaults: dict[str, object] = {}
-            for node in ast.parse(source).body:
-                if isinstance(node, ast.Assign):
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            defaults[target.id] = ast.literal_eval(node.value)
+            for name, node in values.items():
+                try:
+                    defaults[name] = ast.literal_eval(node)  # type: ignore[arg-type]
+                except (ValueError, TypeError):
+                    text = ast.get_source_segment(source, node) if node else None
+                    defaults[name] = ExpressionDefault(text or "")
             return defaults
     return {}
-
-
-def parameter_names(notebook: Path) -> list[str]:
-    return list(parameter_defaults(notebook))
 
 
 def parse_assignment(text: str) -> tuple[str, str, str]:
@@ -244,6 +257,12 @@ def settable_value(notebook: Path, name: str, raw: str) -> object:
         check_names(notebook.stem, [name], settable)
     except ParameterError as exc:
         raise ParameterNameError(str(exc)) from None
+    if isinstance(defaults[name], ExpressionDefault):
+        default = defaults[name].source
+        why = f"its default `{default}` is an expression" if default else "it has no default"
+        raise ParameterNameError(
+            f"parameter '{name}' of {notebook.stem} cannot be set: {why}, not a literal value"
+        )
     if not isinstance(defaults[name], SETTABLE_TYPES):
         raise ParameterNameError(f"parameter '{name}' of {notebook.stem} cannot be set")
     return typed_value(name, raw, defaults[name])
