@@ -1,7 +1,8 @@
 """The glossary page and the {term} links the pages make to it.
 
 The checks read the stored sources (glossary.md, intro.md, the chapters' markdown cells); the
-build itself (``-W``) then fails on a {term} that names no glossary entry.
+build itself (``-W``) then fails on a {term} that names no glossary entry. Each failure names
+the rule, the page (and cell) and how to fix it, in one line (CONTRIBUTING.md lists the rules).
 """
 
 from __future__ import annotations
@@ -116,10 +117,25 @@ def term_target(body: str) -> str:
 
 
 def markdown_blocks(page: Path) -> list[str]:
+    return [text for _, text in located_blocks(page)]
+
+
+def located_blocks(page: Path) -> list[tuple[str, str]]:
+    """Each markdown block of a page with where a contributor finds it: the page, and for a
+    notebook the cell's number (from 1, as tests/test_notebooks.py counts)."""
     if page.suffix == ".md":
-        return [page.read_text()]
+        return [(page.name, page.read_text())]
     cells = json.loads(page.read_text())["cells"]
-    return ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    return [
+        (f"{page.name}, cell {i + 1}", "".join(c["source"]))
+        for i, c in enumerate(cells)
+        if c["cell_type"] == "markdown"
+    ]
+
+
+def entry_terms(index: dict[str, int], entry: int | None) -> str:
+    """An entry named by its terms, for a message."""
+    return " / ".join(t for t, i in index.items() if i == entry) or "?"
 
 
 def not_prose(text: str) -> list[tuple[int, int]]:
@@ -192,17 +208,24 @@ def index(glossary_text: str) -> dict[str, int]:
 
 
 def test_glossary_has_a_title_and_is_in_the_toc_after_the_appendix(glossary_text: str) -> None:
-    assert glossary_text.startswith("# Glossary\n")
+    assert glossary_text.startswith("# Glossary\n"), (
+        "glossary title: glossary.md does not start with '# Glossary': make that its first line"
+    )
     entries = toc_entries(ROOT / "_toc.yml")
-    assert "glossary" in entries
+    assert "glossary" in entries, "glossary in the book: _toc.yml lacks it: add '- file: glossary'"
     at = entries.index("glossary")
-    assert entries[at - 1] == "chapters/90-data-appendix"
-    assert at < entries.index("results")
+    assert entries[at - 1] == "chapters/90-data-appendix" and at < entries.index("results"), (
+        f"glossary after the appendix: in _toc.yml it follows {entries[at - 1]!r}: list new "
+        "chapters before chapters/90-data-appendix, and glossary right after it, before results"
+    )
 
 
 def test_required_terms_are_defined(index: dict[str, int]) -> None:
     missing = [t for t in REQUIRED if t.lower() not in index]
-    assert not missing, f"not in glossary.md: {missing}"
+    assert not missing, (
+        f"required glossary terms: glossary.md lacks {missing}: add each as an entry (the term "
+        "on its own line, its definition indented below) in the {glossary} block"
+    )
 
 
 def test_every_label_of_the_model_tables_is_defined(
@@ -215,17 +238,30 @@ def test_every_label_of_the_model_tables_is_defined(
         *(s for s in models.MODEL_SHORT.values() if s != "trend"),
     ]
     missing = [label for label in labels if label.lower() not in index]
-    assert not missing, f"table labels not in glossary.md: {missing}"
+    assert not missing, (
+        f"model-table labels are glossary terms: glossary.md lacks {missing} (from cmac.models "
+        "and cmac.analysis): add an entry for each, or a second term line to an entry"
+    )
     # the short label "trend" is explained under "Trend only" rather than as a term
-    assert '"trend"' in glossary_text and "trend only" in index
+    assert '"trend"' in glossary_text and "trend only" in index, (
+        "the short label \"trend\": glossary.md must explain it under the entry 'Trend only'"
+    )
 
 
 def test_terms_are_unique_and_every_entry_is_defined(glossary_text: str) -> None:
     terms = [t.lower() for entry in glossary_entries(glossary_text) for t in entry]
-    assert len(terms) == len(set(terms)), "a term is defined twice"
+    twice = sorted({t for t in terms if terms.count(t) > 1})
+    assert not twice, (
+        f"each term once: glossary.md defines {twice} more than once (case ignored): merge the "
+        "entries, or give one a term of its own"
+    )
     blocks = re.findall(r"^```\{glossary\}[^\n]*\n(.*?)^```", glossary_text, re.S | re.M)
     definitions = sum(len(re.findall(r"(?m)^[^\s].*\n(?=[ ]{2,}\S)", b)) for b in blocks)
-    assert definitions == len(glossary_entries(glossary_text))
+    entries = len(glossary_entries(glossary_text))
+    assert definitions == entries, (
+        f"every entry is defined: glossary.md has {entries} entries but {definitions} "
+        "definitions: indent each definition (two spaces or more) right under its terms"
+    )
 
 
 def test_glossary_cites_only_known_references(glossary_text: str) -> None:
@@ -236,7 +272,10 @@ def test_glossary_cites_only_known_references(glossary_text: str) -> None:
         if m["name"].startswith("cite")
         for key in m["body"].split(",")
     }
-    assert cited and cited <= known, f"unknown keys: {sorted(cited - known)}"
+    assert cited and cited <= known, (
+        f"citations name known references: glossary.md cites {sorted(cited - known)} "
+        "(or nothing), not in references.bib: fix the key, or add the entry to references.bib"
+    )
 
 
 # --- links from the pages -----------------------------------------------------------------
@@ -244,29 +283,53 @@ def test_glossary_cites_only_known_references(glossary_text: str) -> None:
 
 @pytest.mark.parametrize("page", [*PAGES, GLOSSARY], ids=lambda p: p.name)
 def test_every_term_link_names_a_glossary_term(page: Path, index: dict[str, int]) -> None:
-    blocks = [page.read_text()] if page == GLOSSARY else markdown_blocks(page)
-    unknown = [t for text in blocks for _, _, t in term_roles(text) if t not in index]
-    assert not unknown, f"{page.name}: {{term}} names no glossary term: {unknown}"
+    blocks = [(page.name, page.read_text())] if page == GLOSSARY else located_blocks(page)
+    unknown = [(spot, t) for spot, text in blocks for _, _, t in term_roles(text) if t not in index]
+    assert not unknown, (
+        f"{{term}} links name a glossary term: {unknown} names none: use a term of glossary.md "
+        "({term}`shown text <glossary term>`), or add the term there"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_each_entry_is_linked_at_most_once_per_page(page: Path, index: dict[str, int]) -> None:
-    linked = [index.get(t) for text in markdown_blocks(page) for _, _, t in term_roles(text)]
-    repeated = {i for i in linked if linked.count(i) > 1}
-    assert not repeated, f"{page.name}: an entry is linked more than once"
+    linked = [
+        (index.get(t), spot) for spot, text in located_blocks(page) for _, _, t in term_roles(text)
+    ]
+    entries = [entry for entry, _ in linked]
+    repeated = {
+        entry_terms(index, entry): [spot for e, spot in linked if e == entry]
+        for entry in entries
+        if entries.count(entry) > 1
+    }
+    assert not repeated, (
+        f"one {{term}} link per entry and page: {page.name} links {repeated} more than once: "
+        "keep the link at the first use and write the later ones as plain words"
+    )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_term_links_are_in_prose_only(page: Path) -> None:
-    for text in markdown_blocks(page):
+    for spot, text in located_blocks(page):
         skip = not_prose(text)
         for start, _, target in term_roles(text):
-            assert not inside(start, skip), f"{page.name}: {{term}} `{target}` outside prose"
+            assert not inside(start, skip), (
+                f"{{term}} links only in running prose: {spot} links `{target}` in a heading, "
+                "code, a directive or another role: write plain words there and link the "
+                "first use in a sentence"
+            )
     if page.suffix == ".ipynb":
-        for cell in json.loads(page.read_text())["cells"]:
-            assert "{term}" not in json.dumps(cell.get("metadata", {}))
+        for number, cell in enumerate(json.loads(page.read_text())["cells"], start=1):
+            spot = f"{page.name}, cell {number}"
+            assert "{term}" not in json.dumps(cell.get("metadata", {})), (
+                f"{{term}} links only in running prose: {spot} has one in its metadata (a "
+                "caption or alt text): write plain words there"
+            )
             if cell["cell_type"] == "code":
-                assert "{term}" not in "".join(cell["source"])
+                assert "{term}" not in "".join(cell["source"]), (
+                    f"{{term}} links only in running prose: {spot} has one in its code (a "
+                    "caption or a recorded text): write plain words there"
+                )
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -277,7 +340,11 @@ def test_first_use_of_a_glossary_word_is_linked(page: Path, index: dict[str, int
         for term, pattern in FIRST_USE.items()
         if (problem := first_use_problem(blocks, pattern, index.get(term.lower(), -1), index))
     }
-    assert not problems, f"{page.name}: first use not linked: {problems}"
+    assert not problems, (
+        f"first use of a glossary word is a {{term}} link: in {page.name}, {problems} (term: "
+        "text at its first use): make that first use the link, {term}`UXO` or "
+        "{term}`shown text <glossary term>`"
+    )
 
 
 def test_uxo_is_linked_where_it_is_first_used(index: dict[str, int]) -> None:
@@ -285,7 +352,10 @@ def test_uxo_is_linked_where_it_is_first_used(index: dict[str, int]) -> None:
     assert len(mentioning) >= 5
     for page in mentioning:
         problem = first_use_problem(markdown_blocks(page), FIRST_USE["UXO"], index["uxo"], index)
-        assert not problem, f"{page.name}: first UXO is not a {{term}} link: {problem!r}"
+        assert not problem, (
+            f"first use of a glossary word is a {{term}} link: {page.name}'s first UXO is not "
+            f"one ({problem!r}): write it {{term}}`UXO`"
+        )
 
 
 # --- the checks themselves catch what they should -----------------------------------------
@@ -325,4 +395,8 @@ def test_glossary_states_no_source_figures() -> None:
     text = re.sub(r"AR\(1\)", "", text)
     numbers = set(re.findall(r"(?<![\w.])\d[\d,.]*\d|(?<![\w.])\d(?!\w)", text))
     figures = {n for n in numbers if not re.fullmatch(r"(19|20)\d\d", n)}
-    assert figures <= DEFINITIONAL_NUMBERS, sorted(figures - DEFINITIONAL_NUMBERS)
+    assert figures <= DEFINITIONAL_NUMBERS, (
+        f"the glossary states no source figures: glossary.md has "
+        f"{sorted(figures - DEFINITIONAL_NUMBERS)}: glue the figure in its chapter and name "
+        "the chapter in the definition instead"
+    )

@@ -3,6 +3,8 @@
 - The landing page speaks plainly: no statistical jargon (it stays in the chapters, behind
   glossary links).
 - Dates in prose are words ("March 2025"), never "2025-03".
+
+Each failure names the rule, the page and how to fix it, in one line (CONTRIBUTING.md).
 """
 
 from __future__ import annotations
@@ -54,15 +56,16 @@ def test_landing_page_uses_no_jargon(site: Path) -> None:
     text = prose(site / "intro.html").lower()
     found = [word for word in LANDING_JARGON if word in text]
     assert not found, (
-        f"intro.html uses {found}: the landing page answers in plain words. Say it plainly in "
-        "intro.ipynb and leave the term to the chapter, behind a {term} glossary link."
+        f"the landing page uses no jargon: intro.html says {found}: say it in plain words in "
+        "intro.ipynb and leave the term to the chapter, behind a {term} glossary link"
     )
 
 
 @pytest.mark.parametrize("page", built_pages(), ids=lambda p: p.relative_to(SITE).as_posix())
 def test_dates_in_prose_are_words(page: Path) -> None:
     found = sorted({m.group(0) for m in MONTH_AS_NUMBER.finditer(prose(page))})
+    source = page.relative_to(SITE).with_suffix("").as_posix()
     assert not found, (
-        f"{page.name} writes {found} in its prose: write dates as words ('March 2025'). A glued "
-        "date should be recorded as its words (cmac.words.month_words), not as 'YYYY-MM'."
+        f"dates in prose are words: {page.name} (from {source}.ipynb or .md) writes {found}: "
+        "write 'March 2025'; record a glued date as words (cmac.words.month_words), not YYYY-MM"
     )
