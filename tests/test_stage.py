@@ -82,3 +82,41 @@ def test_a_failed_build_is_not_built_on(tmp_path: Path) -> None:
     write(stage / "b.md", "# B\n\nFixed.\n")
     (html,) = run_jupyter_books(stage, out, ["html"])
     assert "Fixed." in (html / "b.html").read_text()
+
+
+FIGURE_PAGE = """# {title}
+
+:::{{figure}} pic.png
+:name: fig-x
+
+Caption of {title}.
+:::
+
+See {{numref}}`fig-x`.
+"""
+
+
+@pytest.mark.slow
+def test_a_copied_page_gets_its_own_names(tmp_path: Path) -> None:
+    """A copy of a chapter keeps the original's figure names; the copy's are renamed, with
+    its own links, and the original keeps its anchors (sphinx_labels)."""
+    from PIL import Image
+
+    stage, out = tmp_path / "stage", tmp_path / "sphinx"
+    small_stage(stage)
+    write(
+        stage / "_config.yml",
+        'title: T\nexecute:\n  execute_notebooks: "off"\nsphinx:\n  extra_extensions:\n'
+        "    - cmac.book.sphinx_labels\n  config:\n    numfig: true\n",
+    )
+    Image.new("RGB", (4, 4)).save(stage / "pic.png")
+    write(stage / "a.md", FIGURE_PAGE.format(title="A"))
+    write(stage / "b.md", FIGURE_PAGE.format(title="B"))
+    (html,) = run_jupyter_books(stage, out, ["html"])
+    a, b = (html / "a.html").read_text(), (html / "b.html").read_text()
+    assert 'id="fig-x"' in a and 'href="#fig-x"' in a
+    assert 'id="b-fig-x"' in b and 'href="#b-fig-x"' in b and 'id="fig-x"' not in b
+    write(stage / "b.md", FIGURE_PAGE.format(title="B") + "\nEdited.\n")  # b alone re-read
+    (html,) = run_jupyter_books(stage, out, ["html"])
+    assert 'id="b-fig-x"' in (html / "b.html").read_text()
+    assert 'id="fig-x"' in (html / "a.html").read_text()

@@ -3,9 +3,10 @@ ROOT`` (:class:`JupyterBookProcess` starts and drives it).
 
 The build starts one at its own start. At low priority, it imports jupyter-book, Sphinx, the
 theme and every extension the book's ``_config.yml`` names while the build checks and runs
-the chapters and stages the book, then waits for one line on its standard input: jupyter-book's command-line arguments as a JSON list. It then builds as
-``jupyter-book`` itself would, and exits with its status. An empty line or a closed input
-(the build stopped, or has no new pages to make) ends it at once, having built nothing.
+the chapters and stages the book, then waits for one line on its standard input:
+jupyter-book's command-line arguments as a JSON list. It then builds as ``jupyter-book``
+itself would, and exits with its status. An empty line or a closed input (the build
+stopped, or has no new pages to make) ends it at once, having built nothing.
 """
 
 from __future__ import annotations
