@@ -64,6 +64,18 @@ class DataError(ValueError):
         self.more = more or []
         super().__init__(self._message())
 
+    def moved(self, old: Path, new: Path) -> DataError:
+        """The same error for a file of folder ``new`` that one of folder ``old`` was read
+        from (the build validates its snapshot of data/ and names the files of data/)."""
+
+        def here(text: str) -> str:
+            return text.replace(f"{display_path(old)}/", f"{display_path(new)}/")
+
+        path = new / self.path.relative_to(old) if self.path.is_relative_to(old) else self.path
+        return DataError(
+            path, here(self.problem), self.row, self.column, list(map(here, self.more))
+        )
+
     def _message(self) -> str:
         where = [display_path(self.path)]
         if self.row is not None:

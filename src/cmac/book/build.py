@@ -97,7 +97,13 @@ class BuildContext:
 
     @property
     def data_dir(self) -> Path:
+        """The project's data folder: read once per build, into :attr:`snapshots_dir`."""
         return self.root / "data"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where the build keeps the bytes of data/ it read (:func:`read_data`)."""
+        return self.cache_dir / "data"
 
     @property
     def cache_dir(self) -> Path:
@@ -203,7 +209,7 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
+def book_fingerprint(root: Path, chapter_digests: dict[str, str], data_digest: str) -> str:
     """Everything the published site depends on besides the chapters' own runs."""
     from cmac.book.citation import book_info, git_commit
 
@@ -212,7 +218,7 @@ def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
         digest.update(cache.file_digest(root / name).encode())
     for folder, pattern in [("_static", "*"), ("src", "*.py"), ("src", "*.css")]:
         digest.update(cache.tree_digest(root / folder, pattern).encode())
-    digest.update(cache.folder_digest(root / "data").encode())
+    digest.update(data_digest.encode())  # the data files as this build read them
     digest.update(git_commit(root).encode())
     digest.update(book_info(root).base_url.encode())  # CMAC_BASE_URL reaches every cite box
     return digest.hexdigest()
@@ -240,6 +246,7 @@ class Builder:
         self.jupyter_books: dict[str, JupyterBookProcess] = {}
         self.pool: ProcessPoolExecutor | None = None
         self.fingerprints: dict[str, cache.Fingerprint] = {}
+        self.data = read_data(context)  # the bytes every chapter reads and the site publishes
 
     def start_jupyter_books(self) -> None:
         if not self.jupyter_books:
@@ -261,7 +268,13 @@ class Builder:
             reads = previous.reads if previous else []
             needed = {n: self.digests[n] for n in chapter.needs}
             self.fingerprints[chapter.name] = cache.fingerprint(
-                chapter.source, self.root, chapter.parameters, needed, reads, self.shared_parts
+                chapter.source,
+                self.root,
+                chapter.parameters,
+                needed,
+                reads,
+                self.shared_parts,
+                self.data,
             )
         return self.fingerprints[chapter.name]
 
@@ -404,15 +417,19 @@ class Builder:
             parameters["chapter_results"] = {
                 n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
             }
-        return pool.submit(
-            run_in_folder, chapter.source, scratch, parameters, self.context.data_dir
-        )
+        return pool.submit(run_in_folder, chapter.source, scratch, parameters, self.data.folder)
 
     def finish(self, chapter: Chapter, result: ChapterRun) -> None:
         scratch = self.scratch.pop(chapter.name)
         needed = {n: self.digests[n] for n in chapter.needs}
         state = cache.fingerprint(
-            chapter.source, self.root, chapter.parameters, needed, result.reads, self.shared_parts
+            chapter.source,
+            self.root,
+            chapter.parameters,
+            needed,
+            result.reads,
+            self.shared_parts,
+            self.data,
         )
         cache.save_state(scratch, state)
         cache.replace_dir(scratch, self.run_dir(chapter))
@@ -448,7 +465,16 @@ class Builder:
             )
         except RecordError as exc:
             raise BuildError(f"the results record is incomplete: {exc}") from None
-        stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
+        stage_book(
+            self.root,
+            self.files,
+            executed,
+            stage,
+            tables,
+            results,
+            tuple(self.assignments),
+            data_dir=self.data.folder,
+        )
         started = time.perf_counter()
         cutter = FigureCutter(list(executed.values()), self.cache_dir / "figures")
         # the HTML, and for the PDF the single page it is printed from, side by side
@@ -470,36 +496,72 @@ class Builder:
         results.to_csv(html / "results.csv", index=False)
         write_package(
             html / PACKAGE_NAME,
-            self.context.data_dir,
+            self.data.folder,
             html / "results.csv",
             sorted((html / "_static" / "tables").glob("*.csv")),
             self.root / "LICENSE.md",
             book_info(self.root),
             book_version(self.root, tuple(self.assignments)),
         )
-        write_manifest(html, book_fingerprint(self.root, self.page_digests), pdf=self.pdf)
+        write_manifest(
+            html, book_fingerprint(self.root, self.page_digests, self.data.digest), pdf=self.pdf
+        )
+        self.check_data_unchanged()
         results.to_csv(self.out / "results.csv", index=False)
         publish(html, self.out / "html")
 
     def site_is_current(self) -> bool:
         """The published files are exactly those a build of the current sources wrote."""
         site = published_site(self.out / "html")
-        fingerprint = book_fingerprint(self.root, self.page_digests)
+        fingerprint = book_fingerprint(self.root, self.page_digests, self.data.digest)
         return site is not None and site_matches(site, fingerprint, pdf=self.pdf)
 
+    def check_data_unchanged(self) -> None:
+        """Read data/ again: a file that differs from the bytes read at the start (and run,
+        fingerprinted and published) stops the build, named. Failing, not rerunning, keeps a
+        build bounded while something keeps writing the file; the cache holds only results
+        of the bytes read, so the next build reruns exactly the chapters that read it."""
+        changed = self.data.changed_since()
+        if changed:
+            names = ", ".join(
+                cache.project_path(str(self.data.source / name), self.root) for name in changed
+            )
+            raise BuildError(
+                f"{names} changed while the book was being built; nothing new was published "
+                "(the chapters ran on the bytes read at the start): build again"
+            )
 
-def validate_data_if_changed(context: BuildContext) -> None:
-    """Validate every data file before any chapter runs (skipped when nothing in data/ has
-    changed since the last validation)."""
-    stamp = context.cache_dir / "data.sha256"
-    digest = cache.folder_digest(context.data_dir)
-    if stamp.exists() and stamp.read_text() == digest:
+
+def read_data(context: BuildContext) -> cache.DataSnapshot:
+    """Read every file of data/ once, into a snapshot in the build's cache
+    (:func:`cache.take_snapshot`). An entry that is not a plain data file is named."""
+    try:
+        return cache.take_snapshot(context.data_dir, context.snapshots_dir)
+    except (FileNotFoundError, NotADirectoryError, cache.NotPlainFile) as exc:
+        from cmac.data import check_data_folder
+
+        check_data_folder(context.data_dir)  # names the folder or entry, and why
+        raise BuildError(f"{exc}: not a regular file of the project") from None
+
+
+# The code that validates data files: a new check validates every file again.
+VALIDATOR = Path(__file__).resolve().parents[1] / "data.py"
+
+
+def validate_data_if_changed(data: cache.DataSnapshot) -> None:
+    """Validate every file of the build's snapshot of data/ before any chapter runs, and name
+    a problem by its file in data/. Skipped when these bytes passed these checks before."""
+    stamp = data.folder.parent / "validated"
+    checks = cache.file_digest(VALIDATOR)
+    if stamp.is_file() and stamp.read_text() == checks:
         return
-    from cmac.data import load_all
+    from cmac.data import DataError, load_all
 
-    load_all(context.data_dir)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest)
+    try:
+        load_all(data.folder)
+    except DataError as exc:
+        raise exc.moved(data.folder, data.source) from None
+    stamp.write_text(checks)
 
 
 def build(context: BuildContext) -> Path:
@@ -511,7 +573,7 @@ def build(context: BuildContext) -> Path:
         builder = Builder(context)
         try:
             builder.warm_up()
-            validate_data_if_changed(context)
+            validate_data_if_changed(builder.data)
             print(f"Chapters (up to {context.jobs} at once):", flush=True)
             ran, reused = builder.execute()
             print(
@@ -520,6 +582,7 @@ def build(context: BuildContext) -> Path:
                 flush=True,
             )
             if builder.site_is_current():
+                builder.check_data_unchanged()
                 print("The published book is already up to date: nothing to rebuild.", flush=True)
             else:
                 builder.publish_site()
