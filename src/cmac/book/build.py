@@ -18,6 +18,7 @@ Usage: ``python -m cmac.book.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE
 from __future__ import annotations
 
 import argparse
+import errno
 import graphlib
 import hashlib
 import json
@@ -38,6 +39,7 @@ from cmac.book.execute import BuildError, ChapterRun, run_in_folder, warm_kernel
 from cmac.book.jupyter_book_runner import JupyterBookProcess
 from cmac.book.publish import (
     BuildLocked,
+    PlantedLink,
     build_lock,
     publish,
     published_site,
@@ -246,6 +248,7 @@ class Builder:
         self.jupyter_books: dict[str, JupyterBookProcess] = {}
         self.pool: ProcessPoolExecutor | None = None
         self.fingerprints: dict[str, cache.Fingerprint] = {}
+        self.step = ""  # what publishing is doing, for a full disk's message
         self.data = read_data(context)  # the bytes every chapter reads and the site publishes
 
     def start_jupyter_books(self) -> None:
@@ -440,10 +443,18 @@ class Builder:
         self.page_digests[name] = state.digest  # what the published page depends on
 
     def publish_site(self) -> None:
-        """Stage, build and print the book in scratch folders of this build, then swap it in."""
+        """Stage, build and print the book in scratch folders of this build, then swap it in.
+        A full disk is named with the step it stopped (the previous book stays published)."""
         scratch = self.out / scratch_name("publishing")
+        self.step = "staging the book"
         try:
             self.build_site(scratch)
+        except OSError as exc:
+            if exc.errno not in NO_SPACE:
+                raise
+            raise BuildError(
+                f"no space left on device while {self.step} ({exc.filename or scratch})"
+            ) from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -476,6 +487,7 @@ class Builder:
             data_dir=self.data.folder,
         )
         started = time.perf_counter()
+        self.step = "building the HTML"
         cutter = FigureCutter(list(executed.values()), self.cache_dir / "figures")
         # the HTML, and for the PDF the single page it is printed from, side by side
         waiting, self.jupyter_books = self.jupyter_books, {}
@@ -491,8 +503,10 @@ class Builder:
         )
         if self.pdf:
             started = time.perf_counter()
+            self.step = "printing the PDF"
             print_pdf(single[0] / "index.html", html / PDF_NAME, self.root, tuple(self.assignments))
             print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
+        self.step = "writing the data package"
         results.to_csv(html / "results.csv", index=False)
         write_package(
             html / PACKAGE_NAME,
@@ -507,7 +521,10 @@ class Builder:
             html, book_fingerprint(self.root, self.page_digests, self.data.digest), pdf=self.pdf
         )
         self.check_data_unchanged()
-        results.to_csv(self.out / "results.csv", index=False)
+        self.step = "publishing the site"
+        kept = self.out / scratch_name(".results.csv")
+        results.to_csv(kept, index=False)
+        os.replace(kept, self.out / "results.csv")  # whole or not at all, on a full disk too
         publish(html, self.out / "html")
 
     def site_is_current(self) -> bool:
@@ -592,7 +609,9 @@ def build(context: BuildContext) -> Path:
     return context.out / "html" / "index.html"
 
 
-NAMED_FAILURES = (BuildError, BuildLocked, OSError, subprocess.TimeoutExpired)
+# A full disk, or a full quota.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+NAMED_FAILURES = (BuildError, BuildLocked, PlantedLink, OSError, subprocess.TimeoutExpired)
 
 
 def failure_message(exc: BaseException, out: Path | None = None) -> str:
@@ -602,6 +621,8 @@ def failure_message(exc: BaseException, out: Path | None = None) -> str:
     if isinstance(exc, subprocess.TimeoutExpired):
         command = Path(str(exc.cmd[0] if isinstance(exc.cmd, list) else exc.cmd)).name
         return f"the step '{command}' timed out after {exc.timeout:.0f} s"
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+        return f"no space left on device ({exc.filename or out or 'the build folder'})"
     if isinstance(exc, IsADirectoryError) and exc.filename:
         return f"{exc.filename} is a folder where a file is expected"
     if isinstance(exc, OSError) and not isinstance(exc, BuildLocked):

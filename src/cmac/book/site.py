@@ -191,6 +191,8 @@ def run_jupyter_books(
 
 
 def jupyter_book_failure(builder: str, returncode: int, log: str, stage: Path) -> str:
+    if "No space left on device" in log:  # Sphinx's traceback says no more than this
+        return f"no space left on device while building the HTML ({builder}) ({stage.parent})"
     problems = [
         strip_ansi(line).replace(f"{stage}/", "")
         for line in log.splitlines()
