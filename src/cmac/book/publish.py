@@ -112,14 +112,15 @@ def publish(new_html: Path, link: Path) -> Path:
 
 def check_no_links(out: Path) -> None:
     """Refuse, by name, any symbolic link in the build folder other than ``html`` pointing to
-    a site folder beside it: in the folder itself, and anywhere in its cache (the published
-    sites are only ever read, then removed whole, which never follows a link inside)."""
+    a site folder beside it (and the new link an interrupted swap left, only ever unlinked):
+    in the folder itself, and anywhere in its cache (the published sites are only ever read,
+    then removed whole, which never follows a link inside)."""
     for entry in sorted(out.iterdir()):
         if entry.name == "html" and entry.is_symlink():
             target = os.readlink(entry)
             if "/" in target or not target.startswith(SITE_PREFIX):
                 raise PlantedLink(entry)
-        elif entry.is_symlink():
+        elif entry.is_symlink() and not entry.name.startswith(".html-link."):
             raise PlantedLink(entry)
     for folder, folders, files in os.walk(out / "cache"):
         for name in sorted(folders + files):
