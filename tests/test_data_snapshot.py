@@ -72,7 +72,11 @@ def test_changed_since_names_edited_added_and_removed_files(project: Path) -> No
     (project / "data" / WORKSHOPS).write_text("other")
     (project / "data" / "new.csv").write_text("a\n1\n")
     (project / "data" / "sources.csv").unlink()
-    assert data.changed_since() == ["new.csv", "sources.csv", WORKSHOPS]
+    assert data.changed_since() == [
+        project / "data" / name for name in ["new.csv", "sources.csv", WORKSHOPS]
+    ]
+    shutil.rmtree(project / "data")
+    assert data.changed_since() == [project / "data"]
 
 
 def test_fingerprints_name_data_files_and_digest_the_bytes_read(project: Path) -> None:

@@ -11,6 +11,9 @@ Usage: ``python -m cmac.book.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE
 - One build at a time holds the build folder (:mod:`cmac.book.publish`). Every chapter runs in a
   scratch folder that replaces its cached run only on success; the HTML and PDF are built in
   scratch folders and published, by an atomic swap, only when every step has passed.
+- The data files are read once, at the start, into a snapshot in the cache: validated, read
+  by the chapters, fingerprinted and published as read. One that changes during the build is
+  named, and nothing is published.
 - Any failure exits non-zero and names the chapter and cell, the data file, row and column,
   the step or the parameter. With nothing changed, nothing runs and no kernel starts.
 """
@@ -540,9 +543,7 @@ class Builder:
         of the bytes read, so the next build reruns exactly the chapters that read it."""
         changed = self.data.changed_since()
         if changed:
-            names = ", ".join(
-                cache.project_path(str(self.data.source / name), self.root) for name in changed
-            )
+            names = ", ".join(cache.project_path(str(path), self.root) for path in changed)
             raise BuildError(
                 f"{names} changed while the book was being built; nothing new was published "
                 "(the chapters ran on the bytes read at the start): build again"

@@ -80,17 +80,17 @@ class DataSnapshot:
             return None
         return project_path(str(self.source / path.name), root)
 
-    def changed_since(self) -> list[str]:
+    def changed_since(self) -> list[Path]:
         """The files of the data folder that differ now from the bytes read (changed, added
-        or removed), by name."""
+        or removed); the folder itself when it can no longer be read as before."""
         try:
             now = {
                 name: hashlib.sha256(data).hexdigest() for name, data in read_folder(self.source)
             }
         except (OSError, NotPlainFile):
-            return [self.source.name + "/"]
+            return [self.source]
         names = sorted(set(now) | set(self.digests))
-        return [name for name in names if now.get(name) != self.digests.get(name)]
+        return [self.source / n for n in names if now.get(n) != self.digests.get(n)]
 
 
 class NotPlainFile(ValueError):
