@@ -41,6 +41,10 @@ BIDI_CONTROLS = frozenset(
     "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 )
 SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
+# The most rows any file may hold (the study's files hold tens): every row reaches a table on
+# a page. Files whose rows each draw a mark or bar in a figure have a lower limit of their own
+# (Dataset.max_rows): past it the figure cannot show them apart, or grows too large to draw.
+MAX_ROWS = 5_000
 
 
 class DataError(ValueError):
@@ -63,6 +67,18 @@ class DataError(ValueError):
         self.problem = problem
         self.more = more or []
         super().__init__(self._message())
+
+    def moved(self, old: Path, new: Path) -> DataError:
+        """The same error for a file of folder ``new`` that one of folder ``old`` was read
+        from (the build validates its snapshot of data/ and names the files of data/)."""
+
+        def here(text: str) -> str:
+            return text.replace(f"{display_path(old)}/", f"{display_path(new)}/")
+
+        path = new / self.path.relative_to(old) if self.path.is_relative_to(old) else self.path
+        return DataError(
+            path, here(self.problem), self.row, self.column, list(map(here, self.more))
+        )
 
     def _message(self) -> str:
         where = [display_path(self.path)]
@@ -168,6 +184,8 @@ class Dataset:
     provenance: str
     schema: pa.DataFrameSchema
     extra_checks: tuple[Callable[[pd.DataFrame, Path], None], ...] = field(default=())
+    max_rows: int = MAX_ROWS
+    drawn_as: str = ""  # what each row becomes in a figure, for the message past max_rows
 
     @property
     def filename(self) -> str:
@@ -375,6 +393,8 @@ DATASETS: dict[str, Dataset] = {
                 "clearance_1992_1999",
             ),
             (check_contiguous_periods, check_published_total),
+            max_rows=60,
+            drawn_as="a bar of the item-mix figure (0.38 in tall)",
         ),
         Dataset(
             "clearance_2000_2012",
@@ -418,6 +438,8 @@ DATASETS: dict[str, Dataset] = {
                 },
                 "japan_cambodia_events_1996_2000",
             ),
+            max_rows=100,
+            drawn_as="a numbered mark on the events figure's time line",
         ),
         Dataset(
             "south_south_calendar",
@@ -441,6 +463,8 @@ DATASETS: dict[str, Dataset] = {
                 },
                 "south_south_calendar",
             ),
+            max_rows=100,
+            drawn_as="a numbered mark on the calendar figure's time line",
         ),
         Dataset(
             "uxo_lao_workshops",
@@ -599,6 +623,8 @@ DATASETS: dict[str, Dataset] = {
                 },
                 "article5_deadlines",
             ),
+            max_rows=20,
+            drawn_as="a labelled mark on the deadlines time line",
         ),
         Dataset(
             "text_figures",
@@ -826,11 +852,20 @@ def schema_error(path: Path, errors: SchemaErrors) -> DataError:
     return DataError(path, problem, row, column, more)
 
 
-def read_validated(path: Path, dataset_schema: pa.DataFrameSchema) -> pd.DataFrame:
+def read_validated(
+    path: Path, dataset_schema: pa.DataFrameSchema, max_rows: int = MAX_ROWS, drawn_as: str = ""
+) -> pd.DataFrame:
     """Read one CSV and validate it against its schema; DataError on any problem."""
     frame = parse_csv(path, read_csv_text(path), list(dataset_schema.columns))
     if frame.empty:
         raise DataError(path, "file has a header but no data rows")
+    if len(frame) > max_rows:
+        why = f"each row is {drawn_as}, and more" if drawn_as else "more"
+        raise DataError(
+            path,
+            f"has {len(frame):,} rows; at most {max_rows:,} are accepted ({why} would not fit; "
+            "split the file or raise the limit in cmac.data)",
+        )
     check_plain_numbers(path, frame, dataset_schema)
     try:
         return dataset_schema.validate(frame, lazy=True)
@@ -846,7 +881,7 @@ def load(name: str, folder: Path | None = None) -> pd.DataFrame:
     except KeyError:
         raise KeyError(f"unknown dataset {name!r}; known: {sorted(DATASETS)}") from None
     path = dataset.path(folder)
-    frame = read_validated(path, dataset.schema)
+    frame = read_validated(path, dataset.schema, dataset.max_rows, dataset.drawn_as)
     for check in dataset.extra_checks:
         check(frame, path)
     return frame

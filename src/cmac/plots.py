@@ -65,6 +65,15 @@ BAND_TITLE = "Bands: 95 % CI of the mean"
 ITEM_SHORT_NAMES = {"ap_mines": "Anti-personnel", "at_mines": "Anti-tank", "uxo": "UXO"}
 ITEM_COLOURS = dict(zip(ITEM_SHORT_NAMES, SERIES_COLOURS, strict=False))
 
+# The tallest figure drawn: at DPI, 7,200 px by 1,536, far below what Pillow refuses as a
+# decompression bomb. Data files are refused first (cmac.data, Dataset.max_rows).
+MAX_HEIGHT_IN = 30.0
+
+
+class FigureTooLarge(ValueError):
+    """A figure would be too large to draw or to read: the message states the limit."""
+
+
 # The dates the report gives: brush cutters from 2005, land release over 2008–2010.
 REPORT_BRUSH_CUTTER_YEAR = 2005
 REPORT_LAND_RELEASE = (2008, 2010)
@@ -164,7 +173,13 @@ def wrap(text: str, width: int) -> str:
 
 
 def new_figure(height_in: float, nrows: int = 1, **kwargs: object) -> tuple[Figure, object]:
-    """A figure WIDTH_IN wide with constrained layout, so text outside the axes fits."""
+    """A figure WIDTH_IN wide with constrained layout, so text outside the axes fits; one
+    taller than MAX_HEIGHT_IN is refused before anything is drawn."""
+    if height_in > MAX_HEIGHT_IN:
+        raise FigureTooLarge(
+            f"a figure {height_in:,.1f} in tall is refused: at most {MAX_HEIGHT_IN:.0f} in "
+            f"({MAX_HEIGHT_IN * DPI:,.0f} px) are drawn; there are too many rows for one figure"
+        )
     return plt.subplots(nrows, figsize=(WIDTH_IN, height_in), layout="constrained", **kwargs)
 
 
@@ -212,6 +227,11 @@ def event_lanes(
         name = event[lane]
         # Markers closer than 11 pt are pushed right, so that none hides another.
         t = max(t, placed.get(name, -1e9) + 11 * years_per_pt)
+        if t > last + 1.1:  # past the axis: the tight PNG would grow with every mark
+            raise FigureTooLarge(
+                f"lane '{name}' has more events than its time line can show apart (marks 11 pt "
+                f"apart, {last + 1.1 - first:.1f} years wide)"
+            )
         placed[name] = t
         # A number goes above its marker unless the last number above is too close; then
         # below, unless that is closer still.

@@ -11,6 +11,9 @@ Usage: ``python -m cmac.book.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE
 - One build at a time holds the build folder (:mod:`cmac.book.publish`). Every chapter runs in a
   scratch folder that replaces its cached run only on success; the HTML and PDF are built in
   scratch folders and published, by an atomic swap, only when every step has passed.
+- The data files are read once, at the start, into a snapshot in the cache: validated, read
+  by the chapters, fingerprinted and published as read. One that changes during the build is
+  named, and nothing is published.
 - Any failure exits non-zero and names the chapter and cell, the data file, row and column,
   the step or the parameter. With nothing changed, nothing runs and no kernel starts.
 """
@@ -18,6 +21,7 @@ Usage: ``python -m cmac.book.build [--jobs N] [--wait] [--set CHAPTER.NAME=VALUE
 from __future__ import annotations
 
 import argparse
+import errno
 import graphlib
 import hashlib
 import json
@@ -38,6 +42,7 @@ from cmac.book.execute import BuildError, ChapterRun, run_in_folder, warm_kernel
 from cmac.book.jupyter_book_runner import JupyterBookProcess
 from cmac.book.publish import (
     BuildLocked,
+    PlantedLink,
     build_lock,
     publish,
     published_site,
@@ -98,7 +103,13 @@ class BuildContext:
 
     @property
     def data_dir(self) -> Path:
+        """The project's data folder: read once per build, into :attr:`snapshots_dir`."""
         return self.root / "data"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        """Where the build keeps the bytes of data/ it read (:func:`read_data`)."""
+        return self.cache_dir / "data"
 
     @property
     def cache_dir(self) -> Path:
@@ -206,7 +217,7 @@ def stop_workers(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
+def book_fingerprint(root: Path, chapter_digests: dict[str, str], data_digest: str) -> str:
     """Everything the published site depends on besides the chapters' own runs."""
     from cmac.book.citation import book_info, git_commit
 
@@ -215,7 +226,7 @@ def book_fingerprint(root: Path, chapter_digests: dict[str, str]) -> str:
         digest.update(cache.file_digest(root / name).encode())
     for folder, pattern in [("_static", "*"), ("src", "*.py"), ("src", "*.css")]:
         digest.update(cache.tree_digest(root / folder, pattern).encode())
-    digest.update(cache.folder_digest(root / "data").encode())
+    digest.update(data_digest.encode())  # the data files as this build read them
     digest.update(git_commit(root).encode())
     digest.update(book_info(root).base_url.encode())  # CMAC_BASE_URL reaches every cite box
     return digest.hexdigest()
@@ -243,6 +254,8 @@ class Builder:
         self.jupyter_books: dict[str, JupyterBookProcess] = {}
         self.pool: ProcessPoolExecutor | None = None
         self.fingerprints: dict[str, cache.Fingerprint] = {}
+        self.step = ""  # what publishing is doing, for a full disk's message
+        self.data = read_data(context)  # the bytes every chapter reads and the site publishes
 
     def start_jupyter_books(self) -> None:
         if not self.jupyter_books:
@@ -264,7 +277,13 @@ class Builder:
             reads = previous.reads if previous else []
             needed = {n: self.digests[n] for n in chapter.needs}
             self.fingerprints[chapter.name] = cache.fingerprint(
-                chapter.source, self.root, chapter.parameters, needed, reads, self.shared_parts
+                chapter.source,
+                self.root,
+                chapter.parameters,
+                needed,
+                reads,
+                self.shared_parts,
+                self.data,
             )
         return self.fingerprints[chapter.name]
 
@@ -407,15 +426,19 @@ class Builder:
             parameters["chapter_results"] = {
                 n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
             }
-        return pool.submit(
-            run_in_folder, chapter.source, scratch, parameters, self.context.data_dir
-        )
+        return pool.submit(run_in_folder, chapter.source, scratch, parameters, self.data.folder)
 
     def finish(self, chapter: Chapter, result: ChapterRun) -> None:
         scratch = self.scratch.pop(chapter.name)
         needed = {n: self.digests[n] for n in chapter.needs}
         state = cache.fingerprint(
-            chapter.source, self.root, chapter.parameters, needed, result.reads, self.shared_parts
+            chapter.source,
+            self.root,
+            chapter.parameters,
+            needed,
+            result.reads,
+            self.shared_parts,
+            self.data,
         )
         cache.save_state(scratch, state)
         cache.replace_dir(scratch, self.run_dir(chapter))
@@ -426,10 +449,18 @@ class Builder:
         self.page_digests[name] = state.digest  # what the published page depends on
 
     def publish_site(self) -> None:
-        """Stage, build and print the book in scratch folders of this build, then swap it in."""
+        """Stage, build and print the book in scratch folders of this build, then swap it in.
+        A full disk is named with the step it stopped (the previous book stays published)."""
         scratch = self.out / scratch_name("publishing")
+        self.step = "staging the book"
         try:
             self.build_site(scratch)
+        except OSError as exc:
+            if exc.errno not in NO_SPACE:
+                raise
+            raise BuildError(
+                f"no space left on device while {self.step} ({exc.filename or scratch})"
+            ) from None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 
@@ -450,12 +481,22 @@ class Builder:
             )
         except RecordError as exc:
             raise BuildError(f"the results record is incomplete: {exc}") from None
-        stage_book(self.root, self.files, executed, stage, tables, results, tuple(self.assignments))
+        stage_book(
+            self.root,
+            self.files,
+            executed,
+            stage,
+            tables,
+            results,
+            tuple(self.assignments),
+            data_dir=self.data.folder,
+        )
         # Sphinx keeps its staged book and its output between builds, and re-reads only the
         # pages whose files changed; each build then polishes a copy of the output.
         sphinx = self.out / SPHINX_FOLDER
         sync_tree(stage, sphinx / "stage")
         started = time.perf_counter()
+        self.step = "building the HTML"
         cutter = FigureCutter(list(executed.values()), self.cache_dir / "figures")
         # the HTML, and for the PDF the single page it is printed from, side by side
         waiting, self.jupyter_books = self.jupyter_books, {}
@@ -474,41 +515,80 @@ class Builder:
             from cmac.book.pdf import print_pdf
 
             started = time.perf_counter()
+            self.step = "printing the PDF"
             print_pdf(single[0] / "index.html", html / PDF_NAME, self.root, tuple(self.assignments))
             print(f"  PDF printed in {time.perf_counter() - started:.1f} s", flush=True)
+        self.step = "writing the data package"
         results.to_csv(html / "results.csv", index=False)
         write_package(
             html / PACKAGE_NAME,
-            self.context.data_dir,
+            self.data.folder,
             html / "results.csv",
             sorted((html / "_static" / "tables").glob("*.csv")),
             self.root / "LICENSE.md",
             book_info(self.root),
             book_version(self.root, tuple(self.assignments)),
         )
-        write_manifest(html, book_fingerprint(self.root, self.page_digests), pdf=self.pdf)
-        results.to_csv(self.out / "results.csv", index=False)
+        write_manifest(
+            html, book_fingerprint(self.root, self.page_digests, self.data.digest), pdf=self.pdf
+        )
+        self.check_data_unchanged()
+        self.step = "publishing the site"
+        kept = self.out / scratch_name(".results.csv")
+        results.to_csv(kept, index=False)
+        os.replace(kept, self.out / "results.csv")  # whole or not at all, on a full disk too
         publish(html, self.out / "html")
 
     def site_is_current(self) -> bool:
         """The published files are exactly those a build of the current sources wrote."""
         site = published_site(self.out / "html")
-        fingerprint = book_fingerprint(self.root, self.page_digests)
+        fingerprint = book_fingerprint(self.root, self.page_digests, self.data.digest)
         return site is not None and site_matches(site, fingerprint, pdf=self.pdf)
 
+    def check_data_unchanged(self) -> None:
+        """Read data/ again: a file that differs from the bytes read at the start (and run,
+        fingerprinted and published) stops the build, named. Failing, not rerunning, keeps a
+        build bounded while something keeps writing the file; the cache holds only results
+        of the bytes read, so the next build reruns exactly the chapters that read it."""
+        changed = self.data.changed_since()
+        if changed:
+            names = ", ".join(cache.project_path(str(path), self.root) for path in changed)
+            raise BuildError(
+                f"{names} changed while the book was being built; nothing new was published "
+                "(the chapters ran on the bytes read at the start): build again"
+            )
 
-def validate_data_if_changed(context: BuildContext) -> None:
-    """Validate every data file before any chapter runs (skipped when nothing in data/ has
-    changed since the last validation)."""
-    stamp = context.cache_dir / "data.sha256"
-    digest = cache.folder_digest(context.data_dir)
-    if stamp.exists() and stamp.read_text() == digest:
+
+def read_data(context: BuildContext) -> cache.DataSnapshot:
+    """Read every file of data/ once, into a snapshot in the build's cache
+    (:func:`cache.take_snapshot`). An entry that is not a plain data file is named."""
+    try:
+        return cache.take_snapshot(context.data_dir, context.snapshots_dir)
+    except (FileNotFoundError, NotADirectoryError, cache.NotPlainFile) as exc:
+        from cmac.data import check_data_folder
+
+        check_data_folder(context.data_dir)  # names the folder or entry, and why
+        raise BuildError(f"{exc}: not a regular file of the project") from None
+
+
+# The code that validates data files: a new check validates every file again.
+VALIDATOR = Path(__file__).resolve().parents[1] / "data.py"
+
+
+def validate_data_if_changed(data: cache.DataSnapshot) -> None:
+    """Validate every file of the build's snapshot of data/ before any chapter runs, and name
+    a problem by its file in data/. Skipped when these bytes passed these checks before."""
+    stamp = data.folder.parent / "validated"
+    checks = cache.file_digest(VALIDATOR)
+    if stamp.is_file() and stamp.read_text() == checks:
         return
-    from cmac.data import load_all
+    from cmac.data import DataError, load_all
 
-    load_all(context.data_dir)
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest)
+    try:
+        load_all(data.folder)
+    except DataError as exc:
+        raise exc.moved(data.folder, data.source) from None
+    stamp.write_text(checks)
 
 
 def build(context: BuildContext) -> Path:
@@ -523,7 +603,7 @@ def build(context: BuildContext) -> Path:
             # already up to date, it is stopped unused
             builder.start_jupyter_books()
             builder.warm_up()
-            validate_data_if_changed(context)
+            validate_data_if_changed(builder.data)
             print(f"Chapters (up to {context.jobs} at once):", flush=True)
             ran, reused = builder.execute()
             print(
@@ -532,6 +612,7 @@ def build(context: BuildContext) -> Path:
                 flush=True,
             )
             if builder.site_is_current():
+                builder.check_data_unchanged()
                 print("The published book is already up to date: nothing to rebuild.", flush=True)
             else:
                 builder.publish_site()
@@ -541,7 +622,9 @@ def build(context: BuildContext) -> Path:
     return context.out / "html" / "index.html"
 
 
-NAMED_FAILURES = (BuildError, BuildLocked, OSError, subprocess.TimeoutExpired)
+# A full disk, or a full quota.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+NAMED_FAILURES = (BuildError, BuildLocked, PlantedLink, OSError, subprocess.TimeoutExpired)
 
 
 def failure_message(exc: BaseException, out: Path | None = None) -> str:
@@ -551,6 +634,8 @@ def failure_message(exc: BaseException, out: Path | None = None) -> str:
     if isinstance(exc, subprocess.TimeoutExpired):
         command = Path(str(exc.cmd[0] if isinstance(exc.cmd, list) else exc.cmd)).name
         return f"the step '{command}' timed out after {exc.timeout:.0f} s"
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+        return f"no space left on device ({exc.filename or out or 'the build folder'})"
     if isinstance(exc, IsADirectoryError) and exc.filename:
         return f"{exc.filename} is a folder where a file is expected"
     if isinstance(exc, OSError) and not isinstance(exc, BuildLocked):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,6 +55,97 @@ def tree_digest(root: Path, pattern: str, keep: Callable[[Path], bool] = lambda 
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(file_digest(path).encode())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class DataSnapshot:
+    """The data folder's bytes, read once at the start of a build and kept in ``folder`` (under
+    the build's cache, named by their digest): the chapters read them there, the site and the
+    zip publish them from there, and fingerprints are of them. ``digests``: each file's name
+    -> the SHA-256 of its bytes as read."""
+
+    source: Path
+    folder: Path
+    digests: dict[str, str]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(self.digests, sort_keys=True).encode()).hexdigest()
+
+    def project_name(self, path: str | Path, root: Path) -> str | None:
+        """``data/<file>`` (relative to the project) for a file of the snapshot; None for any
+        other path."""
+        path = Path(os.path.abspath(path))
+        if path.parent != Path(os.path.abspath(self.folder)) or path.name not in self.digests:
+            return None
+        return project_path(str(self.source / path.name), root)
+
+    def changed_since(self) -> list[Path]:
+        """The files of the data folder that differ now from the bytes read (changed, added
+        or removed); the folder itself when it can no longer be read as before."""
+        try:
+            now = {
+                name: hashlib.sha256(data).hexdigest() for name, data in read_folder(self.source)
+            }
+        except (OSError, NotPlainFile):
+            return [self.source]
+        names = sorted(set(now) | set(self.digests))
+        return [self.source / n for n in names if now.get(n) != self.digests.get(n)]
+
+
+class NotPlainFile(ValueError):
+    """An entry of the data folder that is not a regular file of the project."""
+
+
+def read_folder(folder: Path) -> list[tuple[str, bytes]]:
+    """Each entry of ``folder`` with its bytes, read once. An entry that is not a regular file
+    (a folder, a pipe; a link that leads to one, to nothing, or out of the project that holds
+    ``folder``) is refused by name, never opened."""
+    entries = []
+    project = folder.resolve().parent
+    for entry in sorted(folder.iterdir()):
+        leaves = entry.is_symlink() and not entry.resolve().is_relative_to(project)
+        if leaves or not entry.is_file():  # is_file follows a link to what it names
+            raise NotPlainFile(str(entry))
+        with open(entry, "rb") as handle:
+            entries.append((entry.name, handle.read()))
+    return entries
+
+
+def take_snapshot(source: Path, snapshots: Path) -> DataSnapshot:
+    """Read every file of ``source`` once and keep the bytes in ``snapshots/<digest>/data``
+    (written to a scratch folder and renamed into place, read-only); other snapshots there are
+    removed. A snapshot already there is reused when its files still hold those bytes."""
+    entries = read_folder(source)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in entries}
+    snapshot = DataSnapshot(source, Path(), digests)
+    home = snapshots / snapshot.digest
+    folder = home / source.name
+    if folder.is_dir() and {p.name: file_digest(p) for p in folder.iterdir()} == digests:
+        return DataSnapshot(source, folder, digests)
+    scratch = snapshots / f".{snapshot.digest}.{os.getpid()}.partial"
+    for stale in [scratch, home]:
+        if stale.exists():
+            make_writable(stale)
+            shutil.rmtree(stale)
+    (scratch / source.name).mkdir(parents=True)
+    for name, data in entries:
+        target = scratch / source.name / name
+        target.write_bytes(data)
+        target.chmod(0o444)  # nothing in the build writes to it
+    scratch.rename(home)
+    for other in snapshots.iterdir():
+        if other != home:
+            make_writable(other)
+            shutil.rmtree(other, ignore_errors=True)
+    return DataSnapshot(source, folder, digests)
+
+
+def make_writable(folder: Path) -> None:
+    """Let a snapshot's read-only files be removed."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o644)
 
 
 def folder_digest(folder: Path) -> str:
@@ -315,7 +407,11 @@ def fingerprint(
     needed: dict[str, str],
     reads: list[str],
     shared: dict[str, str] | None = None,
+    data: DataSnapshot | None = None,
 ) -> Fingerprint:
+    """The chapter's fingerprint. A data file it read is named as in the project (``data/...``)
+    and digested as the build's ``data`` snapshot holds it: the bytes the chapter read, not
+    whatever the file holds by the time the chapter ends."""
     code, prose = notebook_digests(notebook)
     parts = {
         "code": code,
@@ -326,10 +422,17 @@ def fingerprint(
         ).hexdigest(),
         "needs": hashlib.sha256(json.dumps(needed, sort_keys=True).encode()).hexdigest(),
     }
-    reads = [project_path(path, root) for path in reads]
-    for path in reads:
-        parts[f"file:{path}"] = file_digest(root / path)
-    return Fingerprint(parts, reads)
+    names = sorted(
+        {(data and data.project_name(path, root)) or project_path(path, root) for path in reads}
+    )
+    snapshot = (
+        {project_path(str(data.source / n), root): d for n, d in data.digests.items()}
+        if data
+        else {}
+    )
+    for path in names:
+        parts[f"file:{path}"] = snapshot.get(path) or file_digest(root / path)
+    return Fingerprint(parts, names)
 
 
 def project_path(path: str, root: Path) -> str:

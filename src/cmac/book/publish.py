@@ -8,6 +8,9 @@
   atomic: a reader or a crash sees the old book or the new one, never neither.
 - :func:`repair` runs at the start of every build (under the lock): it restores a book left
   half-swapped by an older layout (``html.old``), and removes site folders nothing links to.
+- :func:`check_no_links` runs first: a symbolic link planted in the build folder (its cache,
+  a scratch or site folder, ``html.old``, the lock) is named and stops the build, so the build
+  never writes or deletes through one. Only ``html`` is a link, to a site folder beside it.
 - :func:`manifest` lists every published file with its SHA-256, so "up to date" means the files
   on disk are the ones the build wrote, not only that a stamp is present.
 """
@@ -35,6 +38,17 @@ class BuildLocked(RuntimeError):
     """Another build holds the build folder."""
 
 
+class PlantedLink(RuntimeError):
+    """A symbolic link in the build folder that the build did not make."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} is a symbolic link (to {os.readlink(path)}) that the build did not make; "
+            "the build never writes or deletes through a link in its build folder: remove it "
+            "and build again"
+        )
+
+
 @contextmanager
 def build_lock(out: Path, wait: bool = False) -> Iterator[Path]:
     """Hold the build folder's lock for the duration of the block; the lock file holds our pid.
@@ -42,7 +56,13 @@ def build_lock(out: Path, wait: bool = False) -> Iterator[Path]:
     The lock goes with the process: if the build dies, the kernel releases it."""
     out.mkdir(parents=True, exist_ok=True)
     path = out / LOCK_NAME
-    handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
+    try:  # never through a link: truncating it would empty whatever file it names
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise PlantedLink(path) from None
+        raise
+    handle = open(descriptor, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole block
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -90,8 +110,30 @@ def publish(new_html: Path, link: Path) -> Path:
     return site
 
 
+def check_no_links(out: Path) -> None:
+    """Refuse, by name, any symbolic link in the build folder other than ``html`` pointing to
+    a site folder beside it (and the new link an interrupted swap left, only ever unlinked):
+    in the folder itself, and anywhere in its cache and Sphinx's kept stage and output, whose
+    files are copied into the published site (the published sites are only ever read, then
+    removed whole, which never follows a link inside)."""
+    for entry in sorted(out.iterdir()):
+        if entry.name == "html" and entry.is_symlink():
+            target = os.readlink(entry)
+            if "/" in target or not target.startswith(SITE_PREFIX):
+                raise PlantedLink(entry)
+        elif entry.is_symlink() and not entry.name.startswith(".html-link."):
+            raise PlantedLink(entry)
+    for kept in ("cache", "sphinx"):
+        for folder, folders, files in os.walk(out / kept):
+            for name in sorted(folders + files):
+                if os.path.islink(os.path.join(folder, name)):
+                    raise PlantedLink(Path(folder, name))
+
+
 def repair(out: Path) -> list[str]:
-    """Undo what an interrupted build left behind; returns what was done, for the log."""
+    """Undo what an interrupted build left behind; returns what was done, for the log. A link
+    planted in the build folder stops it before it removes anything (:func:`check_no_links`)."""
+    check_no_links(out)
     done = []
     link, old = out / "html", out / "html.old"
     if old.is_dir():

@@ -60,6 +60,7 @@ def stage_book(
     tables: list[Path] | None = None,
     record: pd.DataFrame | None = None,
     parameters: tuple[str, ...] = (),
+    data_dir: Path | None = None,
 ) -> None:
     """Lay out the book source with executed notebooks in place of the stored ones.
 
@@ -106,7 +107,7 @@ def stage_book(
     if (stage / CITE_PAGE).exists():
         downloads = "../" * CITE_PAGE.count("/") + f"_static/{CITE_FOLDER}"
         fill_marker(stage / CITE_PAGE, CITE_MARKER, book_citation(info, version, downloads))
-    stage_static(root, stage, tables)
+    stage_static(root, stage, tables, data_dir)
 
 
 def docname(root: Path, source: Path) -> str:
@@ -141,9 +142,12 @@ def fill_marker(page: Path, marker: str, content: str) -> None:
     page.write_text(text.replace(marker, content))
 
 
-def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> None:
-    """Static files served by the book itself: ours, the data files, the tables as CSV
-    (written by the chapters), and MathJax."""
+def stage_static(
+    root: Path, stage: Path, tables: list[Path] | None = None, data_dir: Path | None = None
+) -> None:
+    """Static files served by the book itself: ours, the data files (from ``data_dir``: the
+    build's snapshot of data/, the bytes it validated; default the project's data/), the
+    tables as CSV (written by the chapters), and MathJax."""
     static = stage / "_static"
     shutil.copytree(root / "_static", static, dirs_exist_ok=True)
     (static / "tables").mkdir()
@@ -153,7 +157,8 @@ def stage_static(root: Path, stage: Path, tables: list[Path] | None = None) -> N
     (static / "data").mkdir()
     from cmac.data import check_data_folder
 
-    for path in check_data_folder(root / "data"):  # the registered files, and nothing else
+    # the registered files, and nothing else
+    for path in check_data_folder(data_dir or root / "data"):
         shutil.copyfile(path, static / "data" / path.name)
 
 
@@ -234,6 +239,8 @@ def sync_tree(source: Path, target: Path) -> None:
 
 
 def jupyter_book_failure(builder: str, returncode: int, log: str, stage: Path) -> str:
+    if "No space left on device" in log:  # Sphinx's traceback says no more than this
+        return f"no space left on device while building the HTML ({builder}) ({stage.parent})"
     problems = [
         strip_ansi(line).replace(f"{stage}/", "")
         for line in log.splitlines()
