@@ -1,29 +1,17 @@
 """Lighter, cleaner published pages: a pass over the built HTML after jupyter-book.
 
 The theme's templates hard-code things no page option turns off. This pass edits each page's
-tree (lxml) so that it:
-- loads Font Awesome as the few icons the site shows (about 3 KB) instead of the whole
-  1.5 MB icon library;
-- loads the search scripts only on the search page, and its other scripts deferred, so
-  nothing but the small options file blocks the first paint;
-- carries one viewport tag and a meta description (its first paragraph);
-- uses list roles that assistive technology accepts in the bibliography;
-- shows the book's title in the page header, which on a phone is the only bar on screen;
-- loads its style sheets as one file (one request instead of a dozen before the first paint),
-  without the rules nothing in the site matches (:mod:`cmac.book.purge`), and with the icon
-  font cut to the few icons the style sheets use (about 150 KB less);
-- sizes its figures: each PNG is cut to a 256-colour palette when that is smaller and
-  faithful (the chapters' figures arrive cut already, by :mod:`cmac.book.figures`), and each
-  <img> gets width and height (half the pixel size, as figures are drawn at 2x) so the page
-  does not jump as it loads, and loads lazily;
-- stacks the rows of each data table too wide for a phone's column (:func:`stack_wide_tables`);
-- links each figure to its image file, so that a tap on a phone opens it at full size;
-- serves the site's front door (a bare redirect to the landing page) as a copy of the landing
-  page, so a reader waits for no redirect; a redirect elsewhere becomes a small valid page.
+tree (lxml) so that it loads the few Font Awesome icons it shows (a 3 KB script, not the 1.5 MB
+library), its scripts deferred (search scripts only on the search page) and its style sheets as
+one bundle, purged of rules nothing matches (:mod:`cmac.book.purge`), with the icon font cut to
+the icons it uses; carries one viewport tag and a meta description; uses bibliography roles that
+assistive technology accepts; shows the book's title in the header (on a phone the only bar on
+screen); gives figures their size (no jump as the page loads), a lazy load and a link to their
+file (a tap on a phone opens it); and stacks data tables too wide for a phone. The front door (a
+bare redirect to the landing page) becomes a copy of that page, so no reader waits for it.
 
 Given a cache folder, each result is kept under a digest of its inputs and of this code, so a
-build in which one page changed redoes that page (and reads the CSS parse, the icon font and
-the other pages back): the output is the same, byte for byte, with or without it.
+build in which one page changed redoes that page: the output is the same, byte for byte.
 """
 
 from __future__ import annotations
@@ -58,7 +46,7 @@ ICON_CSS = (
     ".svg-inline--fa.fa-lg{font-size:1.25em;vertical-align:-.2em}"
 )
 DESCRIPTION_LENGTH = 155
-# libxml2 parses HTML 4, in which these are not void: it would put what follows inside them
+# void in HTML 5 but not in libxml2's HTML 4, which would put what follows inside them
 HTML5_VOID = ("wbr", "embed", "source", "track")
 
 
@@ -68,15 +56,8 @@ HTML5_VOID = ("wbr", "embed", "source", "track")
 def parse(page: str) -> HtmlElement:
     doc = lxml.html.document_fromstring(page)
     for element in list(doc.iter(*HTML5_VOID)):
-        children, text, tail = list(element), element.text or "", element.tail or ""
-        element.text = None
-        if children:
-            children[-1].tail = (children[-1].tail or "") + tail
-            element.tail = text
-            for child in reversed(children):
-                element.addnext(child)
-        else:
-            element.tail = text + tail
+        element.addprevious(lxml.html.Element(element.tag, element.attrib))
+        element.drop_tag()  # what it held follows it
     return doc
 
 
@@ -99,13 +80,10 @@ def file_name(url: str) -> str:
 
 def page_description(doc: HtmlElement) -> str:
     """The article's first plain paragraph as text, cut at a word near 155 characters."""
-    article = next(iter(doc.find_class("bd-article")), None)
-    first = (
-        next((p for p in article.iter("p") if not p.attrib), None) if article is not None else None
-    )
-    if first is None:
+    paragraphs = [p for a in doc.find_class("bd-article")[:1] for p in a.iter("p") if not p.attrib]
+    if not paragraphs:
         return ""
-    text = " ".join(first.text_content().split())
+    text = " ".join(paragraphs[0].text_content().split())
     if len(text) > DESCRIPTION_LENGTH:
         text = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0] + " …"
     return text
@@ -137,24 +115,18 @@ def tidy_body(doc: HtmlElement) -> None:
     for top_bar in doc.find_class("bd-header"):
         for button in top_bar.find_class("sidebar-toggle"):
             button.drop_tree()
-    for element in doc.find_class("citation-list"):  # roles that assistive technology accepts
-        if element.get("role") == "list":
+    # roles that assistive technology accepts in the bibliography
+    for element in doc.xpath("//*[@role='doc-biblioentry'] | //*[@role='list']"):
+        if element.get("role") != "list" or "citation-list" in classes(element):
             del element.attrib["role"]
-    for element in doc.xpath("//*[@role='doc-biblioentry']"):
-        del element.attrib["role"]
 
 
 def add_title_bar(doc: HtmlElement, title: str, home: str) -> None:
     """The book's title, linked to the landing page, after the sidebar button."""
-    start = next(iter(doc.find_class("header-article-items__start")), None)
-    if not title or start is None or doc.find_class("header-book-title"):
+    items = [i for s in doc.find_class("header-article-items__start")[:1] for i in s]
+    item = next((i for i in items if next(i.iter("button"), None) is not None), None)
+    if not title or item is None or doc.find_class("header-book-title"):
         return
-    button = next(start.iter("button"), None)
-    if button is None:
-        return
-    item = button
-    while item.getparent() is not start:
-        item = item.getparent()
     item.addnext(E.DIV(E.A(title, href=home), {"class": "header-article-item header-book-title"}))
 
 
@@ -182,7 +154,7 @@ def solid_icons(fontawesome_js: str) -> dict[str, tuple[int, int, str]]:
     return {name: (int(w), int(h), path) for name, w, h, path in icons}
 
 
-def slim_icons(fontawesome_js: str, used: set[str]) -> str:
+def slim_icons(fontawesome_js: str, used: set[str]) -> bytes:
     """A small script that swaps each used icon element (class fa-solid or fas) for its
     inline SVG, as Font Awesome's own script does."""
     icons = solid_icons(fontawesome_js)
@@ -206,7 +178,7 @@ def slim_icons(fontawesome_js: str, used: set[str]) -> str:
         "p.setAttribute('d',d);svg.appendChild(p);el.replaceWith(svg);}};"
         "document.readyState==='loading'?"
         "document.addEventListener('DOMContentLoaded',draw):draw();})();\n"
-    )
+    ).encode()
 
 
 # --- figures: cut, sized, and linked to their files ---------------------------------------------
@@ -297,12 +269,14 @@ def style_sheets(doc: HtmlElement) -> list[str]:
     return [urlsplit(href).path for href in hrefs]
 
 
-def link_bundle(doc: HtmlElement, href: str) -> None:
-    """The page's style sheets replaced, where the first was, by one link to the bundle."""
+def link_bundle(page: str, href: str) -> bytes:
+    """The page with its style sheets replaced, where the first was, by one link to href."""
+    doc = parse(page)
     first, *others = doc.find("head").findall("link[@rel='stylesheet']")
     first.addprevious(E.LINK(rel="stylesheet", href=href))
     for link in [first, *others]:
         link.drop_tree()
+    return serialize(doc).encode()
 
 
 def rebased_css(css_file: Path, static: Path) -> str:
@@ -424,9 +398,8 @@ def cell_min_px(cell: HtmlElement) -> float:
     if kinds & WHOLE_CELL and "parts" not in kinds and not is_head(cell):
         pieces = [text.strip()]
     else:
-        whole = [s for s in cell.iter("span") if "nowrap" in classes(s)]
-        outer = [s for s in whole if not any(a in whole for a in s.iterancestors("span"))]
-        pieces = text.split() + [cell_text(s).strip() for s in outer]
+        whole = [cell_text(s).strip() for s in cell.iter("span") if "nowrap" in classes(s)]
+        pieces = text.split() + whole
     chars = max((len(p) for p in pieces), default=0)
     width = chars * TABLE_CHAR_PX + TABLE_CELL_PAD_PX
     return max(width, PROSE_MIN_PX) if "prose" in kinds else width
@@ -442,9 +415,7 @@ def table_min_px(table: HtmlElement) -> float:
 
 
 def data_tables(doc: HtmlElement) -> list[HtmlElement]:
-    """Tables of class data-table, not those inside one (none expected)."""
-    tables = [t for t in doc.iter("table") if DATA_TABLE_CLASS in classes(t)]
-    return [t for t in tables if not any(a in tables for a in t.iterancestors("table"))]
+    return [t for t in doc.iter("table") if DATA_TABLE_CLASS in classes(t)]
 
 
 def stack_wide_tables(doc: HtmlElement, column_px: float = PHONE_COLUMN_PX) -> None:
@@ -537,9 +508,9 @@ class Store:
             return path.read_bytes()
         data = make()
         self.folder.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(data)
-        partial.replace(path)  # a build stopped midway leaves no half-written result
+        unfinished = path.with_name(path.name + ".partial")
+        unfinished.write_bytes(data)
+        unfinished.replace(path)  # a build stopped midway leaves no half-written result
         return data
 
     def prune(self) -> None:
@@ -589,8 +560,8 @@ def tidy_site(site: Path, title: str = "", cache: Path | None = None) -> None:
     if fontawesome.exists():
         icons = set().union(*(r["icons"] for r in tidied.values()))
         original = fontawesome.read_text(encoding="utf-8")
-        made = lambda: slim_icons(original, icons).encode()  # noqa: E731
-        fontawesome.write_bytes(store.get("icons", [original, *sorted(icons)], made))
+        slim = store.get("icons", [original, *sorted(icons)], partial(slim_icons, original, icons))
+        fontawesome.write_bytes(slim)
     scripts = [p.read_text(encoding="utf-8") for p in sorted(site.rglob("*.js"))]
     words = purge.vocabulary([*(r["html"] for r in tidied.values()), *scripts])
     bundles: dict[tuple[Path, ...], str] = {}
@@ -601,15 +572,9 @@ def tidy_site(site: Path, title: str = "", cache: Path | None = None) -> None:
             if sheets not in bundles:
                 bundles[sheets] = make_bundle(sheets, static, words, store)
             href = Path(os.path.relpath(static / bundles[sheets], path.parent)).as_posix()
-            page = store.get("linked", [page, href], partial(linked, page, href)).decode()
+            page = store.get("linked", [page, href], partial(link_bundle, page, href)).decode()
         if path in doors:
             doors[path].write_text(page, encoding="utf-8")
         if page != texts[path]:
             path.write_text(page, encoding="utf-8")
     store.prune()
-
-
-def linked(page: str, href: str) -> bytes:
-    doc = parse(page)
-    link_bundle(doc, href)
-    return serialize(doc).encode()
