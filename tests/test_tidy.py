@@ -40,6 +40,24 @@ def tidied(page: str, edit: Callable[..., None], *args: object) -> str:
     return tidy.serialize(doc)
 
 
+def test_html5_void_elements_hold_nothing() -> None:
+    doc = tidy.parse("<table><tr><td>data/<wbr>national_<wbr>clearance.csv</td></tr></table>")
+    [first, second] = doc.iter("wbr")
+    assert (len(first), first.text, first.tail) == (0, None, "national_")
+    assert (len(second), second.text, second.tail) == (0, None, "clearance.csv")
+
+
+def test_only_the_hidden_top_bar_toggles_go() -> None:
+    page = (
+        '<header class="bd-header navbar"><div><button class="pst-navbar-icon sidebar-toggle '
+        'primary-toggle">x</button></div></header><div class="header-article-items__end">'
+        '<button class="sidebar-toggle secondary-toggle btn pst-navbar-icon">y</button></div>'
+    )
+    doc = tidy.parse(page)
+    tidy.tidy_body(doc)
+    assert [b.text for b in doc.iter("button")] == ["y"]
+
+
 def test_used_icons_reads_solid_icons_from_i_and_span() -> None:
     assert tidy.used_icons(tidy.parse(PAGE + '<i class="fab fa-github"></i>')) == {"bars", "moon"}
 
