@@ -79,7 +79,5 @@ def test_the_bundle_is_purged_when_given_the_site_vocabulary(tmp_path: Path) -> 
         '<link rel="stylesheet" href="_static/b.css" />\n'
         '</head><body><div class="card used"></div></body></html>'
     )
-    bundles: dict = {}
-    tidy.bundle_styles(page, tmp_path, static, bundles, vocabulary([page]))
-    [name] = bundles.values()
+    name = tidy.make_bundle([static / "a.css", static / "b.css"], static, vocabulary([page]))
     assert (static / name).read_text() == ".card{color:red}\n.used{color:green}\n"

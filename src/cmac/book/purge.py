@@ -6,12 +6,16 @@ the classes or ids its selector requires appears in no page and no script of the
 way PurgeCSS decides: the words of the pages and scripts are the vocabulary, so classes that
 scripts add later (Bootstrap's ``show``, the copy button's) stay. Selectors that cannot be read
 this way (escaped names, classes inside ``:not()`` or ``:is()``) are kept.
+
+Parsing the sheet is the slow part, and it does not depend on the vocabulary: :func:`read_rules`
+turns the sheet into plain lists (JSON, so a build can keep them) that :func:`purge` filters.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import tinycss2
 from tinycss2.ast import AtRule, HashToken, IdentToken, LiteralToken, QualifiedRule
@@ -19,6 +23,10 @@ from tinycss2.ast import AtRule, HashToken, IdentToken, LiteralToken, QualifiedR
 WORD = re.compile(r"[A-Za-z0-9_-]+")
 # at-rules whose block holds further rules, purged recursively
 GROUPING = {"media", "supports", "layer", "container"}
+
+# A read sheet is a list of: ["rule", [[names or None, selector], ...], declarations],
+# ["group", "@media …", [read rules]] or ["keep", text].
+Rules = list[list[Any]]
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:
@@ -29,7 +37,7 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
-def required_names(selector: list) -> set[str] | None:
+def required_names(selector: list) -> list[str] | None:
     """The classes and ids a compound selector needs; None if it cannot be read safely."""
     names: set[str] = set()
     after_dot = False
@@ -43,7 +51,7 @@ def required_names(selector: list) -> set[str] | None:
         after_dot = isinstance(token, LiteralToken) and token.value == "."
     if any(not WORD.fullmatch(name) for name in names):
         return None
-    return names
+    return sorted(names)
 
 
 def split_selectors(prelude: list) -> list[list]:
@@ -56,33 +64,50 @@ def split_selectors(prelude: list) -> list[list]:
     return selectors
 
 
-def purge_rules(rules: list, words: frozenset[str]) -> str:
-    kept: list[str] = []
+def read_rules(rules: list) -> Rules:
+    read: Rules = []
     for rule in rules:
         if isinstance(rule, QualifiedRule):
             selectors = [
-                s
+                [required_names(s), tinycss2.serialize(s).strip()]
                 for s in split_selectors(rule.prelude)
-                if (names := required_names(s)) is None or names <= words
             ]
-            if selectors:
-                prelude = ",".join(tinycss2.serialize(s).strip() for s in selectors)
-                kept.append(f"{prelude}{{{tinycss2.serialize(rule.content).strip()}}}")
+            read.append(["rule", selectors, tinycss2.serialize(rule.content).strip()])
         elif isinstance(rule, AtRule):
             if rule.lower_at_keyword in GROUPING and rule.content is not None:
                 inner = tinycss2.parse_rule_list(
                     rule.content, skip_comments=True, skip_whitespace=True
                 )
-                body = purge_rules(inner, words)
-                if body:
-                    prelude = tinycss2.serialize(rule.prelude).strip()
-                    kept.append(f"@{rule.at_keyword} {prelude}{{{body}}}")
+                prelude = tinycss2.serialize(rule.prelude).strip()
+                read.append(["group", f"@{rule.at_keyword} {prelude}", read_rules(inner)])
             else:
-                kept.append(rule.serialize().strip())
+                read.append(["keep", rule.serialize().strip()])
+    return read
+
+
+def read_css(css: str) -> Rules:
+    """The style sheet's rules, each selector with the names it needs."""
+    return read_rules(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+
+
+def purge(rules: Rules, words: frozenset[str]) -> str:
+    """The read rules without the selectors that need a class or id not in words."""
+    kept: list[str] = []
+    for kind, *rest in rules:
+        if kind == "rule":
+            selectors, declarations = rest
+            chosen = [text for names, text in selectors if names is None or words.issuperset(names)]
+            if chosen:
+                kept.append(f"{','.join(chosen)}{{{declarations}}}")
+        elif kind == "group":
+            prelude, inner = rest
+            if body := purge(inner, words):
+                kept.append(f"{prelude}{{{body}}}")
+        else:
+            kept.append(rest[0])
     return "\n".join(kept)
 
 
 def purge_css(css: str, words: frozenset[str]) -> str:
     """The style sheet without the rules whose selectors need a class or id not in words."""
-    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
-    return purge_rules(rules, words) + "\n"
+    return purge(read_css(css), words) + "\n"
