@@ -505,7 +505,7 @@ class Builder:
         figures = cutter.result()
         for site in [html, *single]:
             put_figures(site / "_images", figures)
-        tidy_site(html, book_info(self.root).title)
+        tidy_site(html, book_info(self.root).title, cache=self.cache_dir / "tidy")
         print(
             f"  HTML built by jupyter-book in {time.perf_counter() - started:.1f} s "
             "(execution off, warnings are errors)",
