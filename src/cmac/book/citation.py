@@ -93,11 +93,15 @@ CFF_FIELDS = {
 }
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """A project YAML file that holds fields (CITATION.cff, _config.yml); a BuildError names
     the file, and the line where YAML could not read it."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's safe loader where PyYAML has it: the same documents, read ten times faster
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506
     except FileNotFoundError:
         raise BuildError(f"{path.name} is missing") from None
     except yaml.YAMLError as exc:
