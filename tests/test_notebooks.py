@@ -26,8 +26,8 @@ def test_notebook_is_clean_named_and_parameterised(path: Path) -> None:
     code = [c for c in notebook.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code), "stored with outputs"
     assert sum("parameters" in tags(c) for c in code) == 1
-    chapter = path.stem
-    assert any(f'start_chapter("{chapter}"' in c.source for c in code)
+    # the name comes from the file (the build passes it), so a copy is a chapter of its own
+    assert any("start_chapter(chapter_name," in c.source for c in code)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])

@@ -10,6 +10,7 @@ from statsmodels.regression.linear_model import RegressionResultsWrapper
 
 from cmac import models, render, tables
 from cmac.params import ModelParameters
+from cmac.results import Finding, as_fall, ci_findings
 
 PRIMARY_MODEL = "bc_lr_ramp"  # all pre-specified terms; used for the counterfactuals
 LAND_RELEASE_TERMS = ("lr_step", "lr_ramp")  # two codings of the one land-release effect
@@ -676,3 +677,97 @@ def nominal_phrase(hits: pd.DataFrame) -> str:
         f"{'s' if models_with > 1 else ''} with an Akaike weight of at most "
         f"{render.number(hits['weight'].max(), 2)}"
     )
+
+
+# The numbers chapter 6 quotes, as findings (key, value, unit, description, format) computed
+# here beside the models, so the chapter records them with one call.
+ITEM_KEYS = {"ap_mines": "ap", "at_mines": "at", "uxo": "uxo"}
+NOT_CONVERGED = "Warning: this model's fit did not converge, so its numbers are unreliable."
+
+
+def density_findings(run: DensityRun, trend: DensityTrend, ramp: tuple[int, int]) -> list[Finding]:
+    """Chapter 6's numbers from the density models (``run``) and the headline trend."""
+    start, end = ramp
+    rows = [Finding("ramp_span", f"{start}–{end}", "years", "Land-release ramp", "{}")]
+    for item, short in ITEM_KEYS.items():
+        name = tables.ITEM_NAMES[item]
+        term = run.fits[item].effects.set_index("term").loc["lr_ramp"]
+        rows += ci_findings(f"{short}_lr", (term["estimate"], term["ci_low"], term["ci_high"]),
+                            "%", f"Change in {name} per km² with land release")
+        rows += [
+            Finding(f"{short}_lr_p", run.bootstrap[item][1], "p",
+                    f"Parametric-bootstrap p of the land-release change, {name}", "{:.3f}"),
+            Finding(f"{short}_lr_p_se", run.p_se(item), "",
+                    "Simulation standard error of that p", "{:.3f}"),
+        ]
+        rows += [
+            Finding(f"{short}_{year}", run.per_km2.at[year, f"{item}_per_km2"], "items/km²",
+                    f"{name} per km², {year}", "{:,.0f}")
+            for year in (2000, 2012)
+        ]
+    rows += [
+        Finding("ramp_start", start, "year", "Ramp start"),
+        Finding("ramp_end", end, "year", "Ramp end"),
+        Finding("reps", run.replications, "count", "Bootstrap replications"),
+    ]
+    return rows + density_trend_findings(trend) + density_fit_findings(run)
+
+
+def density_trend_findings(trend: DensityTrend) -> list[Finding]:
+    """The headline: the average yearly fall in anti-personnel mines per km², trend only."""
+    return [
+        *ci_findings("ap_decline", as_fall(trend.per_year), "%/yr", "Average yearly fall in "
+                     "anti-personnel mines found per km² cleared, 2000–2012 (negative binomial "
+                     "trend)"),
+        *ci_findings("ap_decline_span", as_fall(trend.over_span), "%",
+                     "The same trend's fall from the first year to the last"),
+        Finding("span_years", trend.span_years, "years", "Years from the first to the last", "{}"),
+        Finding("ap_trend_converged_note", "" if trend.converged else NOT_CONVERGED, "text",
+                "Warning shown if the headline model did not converge (empty: it did)"),
+    ]
+
+
+def density_fit_findings(run: DensityRun) -> list[Finding]:
+    """How the density models fit: the observed fall, dispersion, convergence, and how many
+    land-release intervals lie below zero."""
+    dispersion = [fit.pearson_dispersion for fit in run.fits.values()]
+    ends = run.per_km2["ap_mines_per_km2"]
+    converged = all(f.converged for f in run.fits.values())
+    upper = {i: f.effects.set_index("term").at["lr_ramp", "ci_high"] for i, f in run.fits.items()}
+    return [
+        Finding("ap_obs_fall", 100 * (1 - ends[2012] / ends[2000]), "%",
+                "Fall in anti-personnel mines per km² from the 2000 figure to the 2012 one",
+                "{:.0f}"),
+        Finding("n_years", len(run.per_km2), "count", "Years in the table"),
+        Finding("disp_min", min(dispersion), "ratio", "Smallest Poisson dispersion", "{:,.0f}"),
+        Finding("disp_max", max(dispersion), "ratio", "Largest Poisson dispersion", "{:,.0f}"),
+        Finding("converged_phrase", "All three models converged." if converged else
+                "Warning: at least one model did not converge; its row is flagged.", "text",
+                "Convergence of the count models"),
+        Finding("ap_converged_note", "" if run.fits["ap_mines"].converged else NOT_CONVERGED,
+                "text",
+                "Warning shown if the anti-personnel model did not converge (empty: it did)"),
+        Finding("n_lr_below", sum(v < 0 for v in upper.values()), "count",
+                "Items whose land-release CI lies below zero"),
+    ]
+
+
+def density_forms_findings(
+    forms: pd.DataFrame, per_km2: pd.DataFrame, ramp_start: int
+) -> list[Finding]:
+    """Does the land-release finding survive a curved trend, and how far anti-personnel
+    density had fallen from its peak before the ramp began."""
+    curved = forms[forms["form"] == "Quadratic trend + ramp"]
+    best = forms.loc[forms.groupby("item")["aicc"].idxmin()]
+    ap = per_km2["ap_mines_per_km2"]
+    before = ramp_start - 1
+    return [
+        Finding("n_quad_zero", int(((curved["lr_low"] <= 0) & (curved["lr_high"] >= 0)).sum()),
+                "count", "Items whose ramp CI includes zero with a quadratic trend"),
+        Finding("n_no_ramp_best", int(best["lr"].isna().sum()), "count",
+                "Items whose lowest-AICc form has no land-release term"),
+        Finding("ap_peak_year", int(ap.idxmax()), "year", "Year of peak AP density"),
+        Finding("year_before_ramp", before, "year", "Year before the ramp starts"),
+        Finding("ap_fall_before", 100 * (1 - ap[before] / ap.max()), "%",
+                "Fall in AP density from its peak to the year before the ramp", "{:.0f}"),
+    ]

@@ -15,9 +15,10 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -82,6 +83,36 @@ def as_fall(change: tuple[float, float, float]) -> tuple[float, float, float]:
     return -estimate, -high, -low
 
 
+class Finding(NamedTuple):
+    """One number a chapter quotes, as the study code that computes it returns it: its key
+    (the glue name), value, unit, what it is, and how the prose prints it (None: as its unit
+    usually is, :data:`DEFAULT_FORMATS`)."""
+
+    key: str
+    value: float | int | str
+    unit: str
+    description: str
+    fmt: str | None = None
+
+
+def ci_findings(
+    key: str,
+    estimate_low_high: tuple[float, float, float],
+    unit: str,
+    description: str,
+    fmt: str | None = None,
+) -> list[Finding]:
+    """An estimate and its 95 % CI as three findings, key, key_low and key_high (one decimal
+    unless ``fmt`` says otherwise)."""
+    fmt = fmt or "{:,.1f}"
+    estimate, low, high = estimate_low_high
+    return [
+        Finding(key, estimate, unit, description, fmt),
+        Finding(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt),
+        Finding(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt),
+    ]
+
+
 def glue_link(key: str, link: str) -> None:
     from IPython.display import HTML
     from myst_nb import glue
@@ -141,13 +172,13 @@ class ResultsRecord:
         description: str,
         fmt: str | None = None,
     ) -> None:
-        """An estimate and its 95 % CI as key, key_low and key_high (one decimal unless
-        ``fmt`` says otherwise)."""
-        fmt = fmt or "{:,.1f}"
-        estimate, low, high = estimate_low_high
-        self.add(key, estimate, unit, description, fmt)
-        self.add(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt)
-        self.add(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt)
+        """An estimate and its 95 % CI as key, key_low and key_high (:func:`ci_findings`)."""
+        self.add_rows(ci_findings(key, estimate_low_high, unit, description, fmt))
+
+    def add_rows(self, findings: Iterable[Finding]) -> None:
+        """Record and glue each finding a study function returned, in order."""
+        for finding in findings:
+            self.add(*finding)
 
     def quote(self, record: pd.DataFrame, chapter: str, key: str, as_key: str = "") -> str:
         """Glue another chapter's number as that chapter printed it, linked to its row if it

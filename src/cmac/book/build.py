@@ -149,7 +149,7 @@ def check_set_parameters(chapters: dict[str, Chapter]) -> None:
         if chapter.parameters:
             values = {**cache.parameter_defaults(chapter.source), **chapter.parameters}
             try:
-                check_chapter_parameters(chapter.name, values)
+                check_chapter_parameters(chapter.source, values)
             except ParameterError as exc:
                 raise BuildError(f"chapter {chapter.name}: {exc}") from None
 
@@ -399,7 +399,7 @@ class Builder:
         self.start_jupyter_books()  # a chapter runs: new pages will be built
         scratch = self.cache_dir / scratch_name(f"{chapter.name}.running")
         self.scratch[chapter.name] = scratch
-        parameters = dict(chapter.parameters)
+        parameters = {**chapter.parameters, "chapter_name": chapter.name}  # from its file
         if chapter.needs:  # where the chapters it needs left their records
             parameters["chapter_results"] = {
                 n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
