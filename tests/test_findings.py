@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from cmac import analysis
+from cmac import analysis, models
 from cmac.data import load
+from cmac.params import ModelParameters
 from cmac.results import Finding, ResultsRecord, ci_findings
 
 
@@ -78,3 +80,59 @@ def test_chapter_6_forms_findings_count_items_and_the_fall_before_the_ramp(
     ap = run.per_km2["ap_mines_per_km2"]
     assert rows["ap_peak_year"] == ap.idxmax()
     assert rows["ap_fall_before"] == pytest.approx(100 * (1 - ap[2007] / ap.max()))
+
+
+@pytest.fixture(scope="module")
+def model_run() -> analysis.ModelRun:
+    early, late = load("clearance_1992_1999"), load("clearance_2000_2012")
+    return analysis.run_models(early, late, ModelParameters(bootstrap_replications=99))
+
+
+def keyed(findings: list[Finding]) -> dict[str, Finding]:
+    rows = {f.key: f for f in findings}
+    assert len(rows) == len(findings), "a key twice"
+    return rows
+
+
+def test_chapter_5_trend_and_early_series_findings() -> None:
+    early, late = load("clearance_1992_1999"), load("clearance_2000_2012")
+    trends = analysis.trend_table(early, late, "1992-06")
+    rows = keyed(analysis.trend_findings(trends))
+    main = trends.set_index(["series", "method"]).loc[("2000–2012", "OLS")]
+    assert rows["growth_low"].value == main["growth_low"]
+    assert rows["slope"].fmt == "{:.2f}" and rows["n_1992"].value == 20
+    settings = ModelParameters(bootstrap_replications=99)
+    early_rows = keyed(analysis.early_series_findings(early, late, settings))
+    assert early_rows["early_peak"].value >= early_rows["early_first"].value
+    assert 1992 <= early_rows["early_peak_year"].value < 2000
+    assert 0 < early_rows["supf92_p"].value <= 1
+
+
+def test_chapter_5_model_findings_come_from_the_run(model_run: analysis.ModelRun) -> None:
+    run = model_run
+    rows = keyed(
+        analysis.comparison_findings(run)
+        + analysis.effect_findings(run)
+        + analysis.segmentation_findings(run)
+        + analysis.speedup_findings(run, load("clearance_2000_2012"), 0.7)
+    )
+    assert rows["bc_year"].value == 2005 and rows["ramp_span"].value == "2008–2010"
+    assert {"f_bc_level_p", "f_bc_p", "f_lr_step_p", "f_lr_ramp_p"} <= set(rows)
+    assert rows["bc_avg"].value == run.averaged_effect("bc_level").estimate
+    assert rows["bc_range_min"].value <= rows["bc_level"].value <= rows["bc_range_max"].value
+    assert rows["min_segment_longer"].value == run.params.min_segment + 1
+    below = rows["bc_ratio_high"].value < rows["max_speedup"].value
+    assert rows["bc_bound_phrase"].value == ("is below" if below else "exceeds")
+    assert rows["effect_unit"].value == run.unit
+
+
+def test_chapter_5_sup_f_and_holm_findings(model_run: analysis.ModelRun) -> None:
+    events = load("japan_cambodia_events_1996_2000")
+    rows = keyed(analysis.sup_f_findings(model_run, events, size_replications=50))
+    assert rows["size_reps"].value == 50
+    assert all(0 <= rows[f"size_{kind}"].value <= 100 for kind in models.ERROR_KINDS)
+    assert rows["supf_reps"].value == model_run.sup_f.replications
+    p_values = pd.Series({key: 0.5 for key in analysis.CLAIM_TESTS} | {"other_p": 0.01})
+    holm = keyed(analysis.many_tests_findings(model_run, p_values))
+    assert (holm["n_tests"].value, holm["n_family"].value, holm["n_holm_sig"].value) == (6, 5, 0)
+    assert holm["holm_min"].value == pytest.approx(1.0)
