@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cmac import analysis, models
+from cmac import analysis, models, national
 from cmac.data import load
 from cmac.params import ModelParameters
 from cmac.results import Finding, ResultsRecord, ci_findings
@@ -136,3 +136,45 @@ def test_chapter_5_sup_f_and_holm_findings(model_run: analysis.ModelRun) -> None
     holm = keyed(analysis.many_tests_findings(model_run, p_values))
     assert (holm["n_tests"].value, holm["n_family"].value, holm["n_holm_sig"].value) == (6, 5, 0)
     assert holm["holm_min"].value == pytest.approx(1.0)
+
+
+# --- chapter 8 ---------------------------------------------------------------------------
+
+
+def test_chapter_8_casualty_findings() -> None:
+    reports = national.casualty_reports(load("casualties_monitor"), load("casualties_press"))
+    marked = national.preferred_casualties(reports)
+    preferred = national.preferred_series(marked, "casualties_total")
+    rows = keyed(national.casualty_report_findings(marked, preferred, 1000.0))
+    assert rows["alt_1996_min"].value <= rows["alt_1996_max"].value
+    assert rows["jica_1996"].value == 1000 and rows["pref_1996"].value == int(preferred[1996])
+    decline = national.casualty_decline(preferred, 1996, 2010, replications=19)
+    trend = keyed(national.decline_findings(decline, preferred, 2010))
+    assert trend["decline"].value == -decline.change[0]  # a fall: the sign flipped
+    assert trend["decline_hac_low"].value == -decline.hac[2]
+    assert trend["cas_first_year"].value == 1996 and trend["change_year"].value == 2010
+    assert trend["n_cas"].value == len(decline.years)
+
+
+def test_chapter_8_deadline_and_share_findings() -> None:
+    dates = national.deadline_dates(load("article5_deadlines")).dropna(subset=["date"])
+    rows = keyed(national.deadline_findings(dates))
+    assert list(rows) == [f"deadline_{i}" for i in range(1, len(rows) + 1)]
+    assert all(r.unit == "date" for r in rows.values())
+    both = national.cmac_against_national(
+        load("clearance_2000_2012"), load("clearance_1992_1999"), load("national_clearance")
+    )
+    share = keyed(national.national_share_findings(both))
+    assert share["n_within"].value <= share["n_common"].value == len(both)
+    assert share["share_min"].value <= share["share_max"].value <= 100
+
+
+def test_chapter_8_trend_scenario_findings() -> None:
+    late = load("clearance_2000_2012")
+    years, area = late["year"].to_numpy(), late["area_m2"].to_numpy() / 1e6
+    trend = national.trend_scenario(years, area, 2025.0, 1000.0, draws=200)
+    rows = keyed(national.trend_scenario_findings(years, area, trend, 1000.0))
+    assert rows["scenario_start"].value == 2025 and rows["gap_years"].value == 2025 - 2012
+    assert rows["finish_trend_early"].value <= rows["finish_trend"].value
+    assert rows["finish_trend"].value <= rows["finish_trend_late"].value
+    assert rows["finish_trend_log"].description.startswith("Year CMAC's log-linear trend")
