@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cmac import analysis, models, national
+from cmac import analysis, models, national, sensitivity
 from cmac.data import load
 from cmac.params import ModelParameters
 from cmac.results import Finding, ResultsRecord, ci_findings
@@ -178,3 +178,23 @@ def test_chapter_8_trend_scenario_findings() -> None:
     assert rows["finish_trend_early"].value <= rows["finish_trend"].value
     assert rows["finish_trend"].value <= rows["finish_trend_late"].value
     assert rows["finish_trend_log"].description.startswith("Year CMAC's log-linear trend")
+
+
+# --- chapter 7 ---------------------------------------------------------------------------
+
+
+def test_chapter_7_findings_come_from_the_grid() -> None:
+    base = ModelParameters(bootstrap_replications=99)
+    runs = sensitivity.run_grid(load("clearance_1992_1999"), load("clearance_2000_2012"), base)
+    rows = keyed(sensitivity.sensitivity_findings(runs, base, {}, 2012))
+    assert rows["baseline_text"].value == "its default parameters"
+    assert rows["n_runs"].value == len(runs)
+    counted = rows["n_specified"].value
+    assert rows["n_moving"].value + rows["n_fixed"].value == counted
+    assert counted + rows["n_misspecified"].value == len(runs)
+    assert rows["bc_avg_min"].value <= rows["base_bc_avg"].value <= rows["bc_avg_max"].value
+    assert rows["level_run"].value in set(runs["label"])
+    assert (rows["bc_year"].value, rows["last_year"].value) == (2005, 2012)
+    assert rows["n_old_same"].value <= rows["n_old_log"].value
+    named = keyed(sensitivity.grid_findings(runs, runs, base, {"scale": "level"}))
+    assert named["baseline_text"].value == "scale = level"
