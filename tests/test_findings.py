@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cmac import analysis, models, national, sensitivity
+from cmac import analysis, data, models, national, sensitivity, tables
 from cmac.data import load
 from cmac.params import ModelParameters
 from cmac.results import Finding, ResultsRecord, ci_findings
@@ -198,3 +198,38 @@ def test_chapter_7_findings_come_from_the_grid() -> None:
     assert rows["n_old_same"].value <= rows["n_old_log"].value
     named = keyed(sensitivity.grid_findings(runs, runs, base, {"scale": "level"}))
     assert named["baseline_text"].value == "scale = level"
+
+
+# --- chapters 1 to 4 and the appendix ---------------------------------------------------
+
+
+def test_chapters_1_to_3_findings_from_their_tables() -> None:
+    chronology = load("conflict_chronology")
+    rows = keyed(tables.chronology_findings(chronology))
+    assert rows["years_to_peace"].value == rows["last_year"].value - rows["paris_year"].value
+    figures = load("text_figures")
+    founding = tables.dated_figures(figures, ["cmac_founded", "decree_public_institution"])
+    keys = list(keyed(tables.founding_findings(founding, figures)))
+    assert keys == ["cmac_founded", "decree_public", "council_cambodian", "council_foreign"]
+    early, late = load("clearance_1992_1999"), load("clearance_2000_2012")
+    shares = keyed(tables.item_mix_findings(early))
+    total = sum(shares[k].value for k in ("uxo_share", "ap_share", "at_share"))
+    assert total == pytest.approx(100)
+    rate = keyed(tables.casualty_rate_findings(366 * 12))  # 1996 had 366 days
+    assert (rate["casualties_per_day"].value, rate["hours_between"].value) == (12, 2)
+    growth = keyed(tables.growth_year_findings(late))
+    assert growth["ratio_2005_2004"].value == pytest.approx(
+        growth["area_2005"].value / growth["area_2004"].value
+    )
+
+
+def test_chapter_4_and_appendix_findings_count_their_tables() -> None:
+    events = load("japan_cambodia_events_1996_2000")
+    rows = keyed(tables.events_findings(events, 1999.0))
+    assert rows["n_early_events"].value == len(events) and rows["tokyo_text_year"].value == 1999
+    calendar = load("south_south_calendar")
+    kinds = keyed(tables.calendar_findings(calendar, load("text_figures")))
+    counted = sum(kinds[k].value for k in tables.CALENDAR_KINDS.values())
+    assert counted <= kinds["n_calendar"].value == len(calendar)
+    sources = keyed(data.sources_findings(load("sources")))
+    assert sources["n_sources"].value == len(load("sources"))
