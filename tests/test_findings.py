@@ -12,7 +12,8 @@ import pytest
 from cmac import analysis, data, models, national, sensitivity, tables
 from cmac.data import load
 from cmac.params import ModelParameters
-from cmac.results import Finding, ResultsRecord, ci_findings
+from cmac.results import Finding, ResultsRecord, ci_findings, landing_findings
+from cmac.words import change_between
 
 
 def a_record(tmp_path: Path, glued: dict[str, str]) -> ResultsRecord:
@@ -233,3 +234,31 @@ def test_chapter_4_and_appendix_findings_count_their_tables() -> None:
     assert counted <= kinds["n_calendar"].value == len(calendar)
     sources = keyed(data.sources_findings(load("sources")))
     assert sources["n_sources"].value == len(load("sources"))
+
+
+# --- the landing page --------------------------------------------------------------------
+
+
+def test_landing_findings_combine_other_chapters_records(tmp_path: Path) -> None:
+    rows = [
+        ("02-emergency-phase", "total_area_km2", 10.0),
+        ("03-reform-and-growth", "area_2000_2012", 32.5),
+        ("05-trends-and-breaks", "bc_avg_low", -5.0),
+        ("05-trends-and-breaks", "bc_avg_high", 40.0),
+        ("05-trends-and-breaks", "lr_step_low", -20.0),
+        ("05-trends-and-breaks", "lr_step_high", 30.0),
+        ("05-trends-and-breaks", "lr_ramp_low", -50.0),
+        ("05-trends-and-breaks", "lr_ramp_high", 10.0),
+    ]
+    frame = pd.DataFrame(
+        [(c, k, v, "%", "d", str(v)) for c, k, v in rows],
+        columns=["chapter", "key", "value", "unit", "description", "text"],
+    )
+    found = keyed(landing_findings(frame))
+    assert found["area_1992_2012"].value == 42.5
+    assert found["lr_models_between"].value == change_between(-50.0, 30.0)
+    glued: dict[str, str] = {}
+    record = ResultsRecord("intro", tmp_path, glue=glued.__setitem__, page_prefix="")
+    record.quote_each(frame, {"05-trends-and-breaks": ["bc_avg_low", "lr_ramp_high"]})
+    assert list(glued) == ["bc_avg_low", "lr_ramp_high"]
+    assert not record.entries  # quoted, not recorded again

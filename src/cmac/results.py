@@ -23,6 +23,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from cmac.paths import build_dir
+from cmac.words import change_between
 
 RESULT_COLUMNS = ["chapter", "key", "value", "unit", "description", "text"]
 # How a number is printed in the prose when the chapter gives no format, by unit.
@@ -192,6 +193,12 @@ class ResultsRecord:
         self.glue(as_key or key, glued_value(text, str(entry["unit"]), href, description))
         return str(entry["text"])
 
+    def quote_each(self, record: pd.DataFrame, quoted: dict[str, list[str]]) -> None:
+        """Glue each chapter's listed numbers (chapter -> keys) as :meth:`quote` does."""
+        for chapter, keys in quoted.items():
+            for key in keys:
+                self.quote(record, chapter, key)
+
     def values_with_unit(self, unit: str) -> pd.Series:
         """Every number recorded so far with this unit (for example all p-values), by key."""
         return pd.Series(
@@ -344,3 +351,28 @@ def read_results(files: dict[str, str], published: Path | None = None) -> pd.Dat
     if not published.exists():
         raise FileNotFoundError(f"no results record at {published}: build the book first")
     return pd.read_csv(published, dtype={"text": str}, keep_default_na=False)
+
+
+def landing_findings(record: pd.DataFrame) -> list[Finding]:
+    """The landing page's own numbers, from other chapters' records: the area cleared over
+    both JICA tables, and the brush-cutter and land-release intervals in words."""
+    parts = record.set_index(["chapter", "key"])["value"]
+
+    def number(chapter: str, key: str) -> float:
+        return float(parts[chapter, key])
+
+    total = number("02-emergency-phase", "total_area_km2")
+    total += number("03-reform-and-growth", "area_2000_2012")
+    models = "05-trends-and-breaks"
+    lows = [number(models, f"lr_{form}_low") for form in ("step", "ramp")]
+    highs = [number(models, f"lr_{form}_high") for form in ("step", "ramp")]
+    return [
+        Finding("area_1992_2012", total, "km²",
+                "Area CMAC cleared, mid-1992 to 2012 (JICA tables)", "{:,.0f}"),
+        Finding("bc_avg_between", change_between(number(models, "bc_avg_low"),
+                                                 number(models, "bc_avg_high")), "text",
+                "Brush-cutter change, model-averaged: its 95 % interval in words"),
+        Finding("lr_models_between", change_between(min(lows), max(highs)), "text",
+                "Land release: the widest span of the two single models' 95 % intervals, in "
+                "words"),
+    ]
