@@ -399,7 +399,7 @@ class Builder:
         self.start_jupyter_books()  # a chapter runs: new pages will be built
         scratch = self.cache_dir / scratch_name(f"{chapter.name}.running")
         self.scratch[chapter.name] = scratch
-        parameters = {**chapter.parameters, "chapter_name": chapter.name}  # from its file
+        parameters = dict(chapter.parameters)
         if chapter.needs:  # where the chapters it needs left their records
             parameters["chapter_results"] = {
                 n: str(self.cache_dir / n / "results" / f"{n}.json") for n in chapter.needs
