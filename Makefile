@@ -155,7 +155,7 @@ rerun: $(READY)
 	@mkdir -p "$(RERUN_DIR)"
 	@echo "Running $(RERUN_SOURCE) into $(RERUN_DIR)/ ..."
 	@$(RUN) $(BIN)/papermill "$(RERUN_SOURCE)" "$(RERUN_DIR)/$(CHAPTER).ipynb" \
-		--no-progress-bar -p results_dir "$$(realpath -m "$(RERUN_DIR)")" \
+		--no-progress-bar -p results_dir "$$(realpath -m "$(RERUN_DIR)")" -p chapter_name "$(CHAPTER)" \
 		$(foreach s,$(SET),-p $(firstword $(subst =, ,$(s))) "$(patsubst $(firstword $(subst =, ,$(s)))=%,%,$(s))") \
 		2> "$(RERUN_DIR)/papermill.log" \
 		|| { echo "RERUN FAILED: $$(grep -v '^\s*$$' "$(RERUN_DIR)/papermill.log" | tail -n 1)" >&2; \

@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 from cmac.params import (
+    ModelParameters,
     ParameterError,
     assigned_names,
+    check_chapter_parameters,
     check_names,
+    check_period_start,
     check_run,
     injected_parameters,
+    named_check,
 )
 from cmac.paths import PROJECT_ROOT
 
@@ -26,7 +30,11 @@ PARAMETERS_CELL = (
     "seed: int = 2005\n"
     'data_dir = ""\n'
 )
-SETUP_CELL = 'chapter = start_chapter("05-trends-and-breaks", data_dir, results_dir)'
+SETUP_CELL = "chapter = start_chapter(chapter_name, data_dir, results_dir, check=ModelParameters)"
+
+
+def notebook(chapter: str) -> Path:
+    return PROJECT_ROOT / "chapters" / f"{chapter}.ipynb"
 
 
 def injected(**values: object) -> str:
@@ -82,28 +90,52 @@ def test_check_run_refuses_a_misspelt_name_before_the_values() -> None:
 @pytest.mark.parametrize("chapter", ["02-emergency-phase", "03-reform-and-growth"])
 def test_first_period_start_is_checked_in_chapters_2_and_3(chapter: str, value: object) -> None:
     with pytest.raises(ParameterError, match="'first_period_start' = .*a month written YYYY-MM"):
-        check_run(chapter, [""], {"first_period_start": value, "data_dir": ""})
+        values = {"first_period_start": value, "data_dir": ""}
+        check_run(chapter, [""], values, named_check(notebook(chapter)))
 
 
 @pytest.mark.parametrize("value", ["1992-06", "1992-01", "1993-10"])
 def test_a_good_first_period_start_passes(value: str) -> None:
-    check_run("02-emergency-phase", [""], {"first_period_start": value})
+    check_run("02-emergency-phase", [""], {"first_period_start": value}, check_period_start)
 
 
 def test_values_are_checked_as_the_chapter_checks_them() -> None:
     with pytest.raises(ParameterError, match="'scale' = 'cubic'"):
-        check_run("05-trends-and-breaks", [""], {"scale": "cubic"})
+        check_run("05-trends-and-breaks", [""], {"scale": "cubic"}, ModelParameters)
     with pytest.raises(ParameterError, match="'mines_rate_km2' = -1"):
         check_run(
             "08-national-context",
             [""],
             {"mines_rate_km2": -1, "deadline_year": 2030, "change_year": 2010},
+            named_check(notebook("08-national-context")),
         )
 
 
 def test_a_chapter_without_checks_or_outside_a_notebook_passes() -> None:
-    check_run("01-context", [""], {})
-    check_run("02-emergency-phase", [""], {})  # not run from its notebook: nothing to check
+    check_run("01-context", [""], {}, named_check(notebook("01-context")))
+    # not run from its notebook: nothing to check
+    check_run("02-emergency-phase", [""], {}, check_period_start)
+
+
+def test_each_chapter_names_its_own_check_in_its_setup_cell() -> None:
+    """No registry: the build reads the check a notebook passes to start_chapter."""
+    assert named_check(notebook("01-context")) is None
+    assert named_check(notebook("02-emergency-phase")) is check_period_start
+    assert named_check(notebook("05-trends-and-breaks")) is ModelParameters
+    with pytest.raises(ParameterError, match="'seed' = -1"):
+        check_chapter_parameters(
+            notebook("06-finds-per-km2"),
+            {"land_release_ramp_start": 2008, "land_release_ramp_end": 2010,
+             "bootstrap_replications": 199, "seed": -1, "data_dir": ""},
+        )
+
+
+def test_a_check_that_is_not_in_params_is_refused(tmp_path: Path) -> None:
+    cells = [{"cell_type": "code", "source": ["start_chapter(chapter_name, check=print)"]}]
+    copy = tmp_path / "copy.ipynb"
+    copy.write_text(json.dumps({"cells": cells}))
+    with pytest.raises(ParameterError, match=r"copy.ipynb: start_chapter\(check=print\)"):
+        named_check(copy)
 
 
 def test_ipython_shows_one_line_for_a_parameter_error() -> None:
@@ -119,9 +151,10 @@ def test_ipython_shows_one_line_for_a_parameter_error() -> None:
     [
         (
             ["-p", "first_period_strat", "1992-01"],
-            "ParameterError: 'first_period_strat' is not a parameter of 02-emergency-phase; "
+            # run by papermill alone, the chapter does not know its file's name
+            "ParameterError: 'first_period_strat' is not a parameter of this chapter; "
             "did you mean 'first_period_start'? its parameters: first_period_start, data_dir, "
-            "results_dir",
+            "results_dir, chapter_name",
         ),
         (
             ["-p", "first_period_start", "banana"],
@@ -185,7 +218,7 @@ def test_make_rerun_prints_the_error_first_in_one_line(tmp_path: Path) -> None:
     assert run.stderr.splitlines()[0] == (
         "RERUN FAILED: ParameterError: 'first_period_strat' is not a parameter of "
         "02-emergency-phase; did you mean 'first_period_start'? its parameters: "
-        "first_period_start, data_dir, results_dir"
+        "first_period_start, data_dir, results_dir, chapter_name"
     )
     assert (tmp_path / "run" / "papermill.log").exists()
     assert not (tmp_path / "run" / "results").exists()

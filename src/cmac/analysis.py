@@ -10,6 +10,7 @@ from statsmodels.regression.linear_model import RegressionResultsWrapper
 
 from cmac import models, render, tables
 from cmac.params import ModelParameters
+from cmac.results import Finding, as_fall, ci_findings
 
 PRIMARY_MODEL = "bc_lr_ramp"  # all pre-specified terms; used for the counterfactuals
 LAND_RELEASE_TERMS = ("lr_step", "lr_ramp")  # two codings of the one land-release effect
@@ -676,3 +677,397 @@ def nominal_phrase(hits: pd.DataFrame) -> str:
         f"{'s' if models_with > 1 else ''} with an Akaike weight of at most "
         f"{render.number(hits['weight'].max(), 2)}"
     )
+
+
+# The numbers chapter 6 quotes, as findings (key, value, unit, description, format) computed
+# here beside the models, so the chapter records them with one call.
+ITEM_KEYS = {"ap_mines": "ap", "at_mines": "at", "uxo": "uxo"}
+NOT_CONVERGED = "Warning: this model's fit did not converge, so its numbers are unreliable."
+
+
+def density_findings(run: DensityRun, trend: DensityTrend, ramp: tuple[int, int]) -> list[Finding]:
+    """Chapter 6's numbers from the density models (``run``) and the headline trend."""
+    start, end = ramp
+    rows = [Finding("ramp_span", f"{start}–{end}", "years", "Land-release ramp", "{}")]
+    for item, short in ITEM_KEYS.items():
+        name = tables.ITEM_NAMES[item]
+        term = run.fits[item].effects.set_index("term").loc["lr_ramp"]
+        rows += ci_findings(f"{short}_lr", (term["estimate"], term["ci_low"], term["ci_high"]),
+                            "%", f"Change in {name} per km² with land release")
+        rows += [
+            Finding(f"{short}_lr_p", run.bootstrap[item][1], "p",
+                    f"Parametric-bootstrap p of the land-release change, {name}", "{:.3f}"),
+            Finding(f"{short}_lr_p_se", run.p_se(item), "",
+                    "Simulation standard error of that p", "{:.3f}"),
+        ]
+        rows += [
+            Finding(f"{short}_{year}", run.per_km2.at[year, f"{item}_per_km2"], "items/km²",
+                    f"{name} per km², {year}", "{:,.0f}")
+            for year in (2000, 2012)
+        ]
+    rows += [
+        Finding("ramp_start", start, "year", "Ramp start"),
+        Finding("ramp_end", end, "year", "Ramp end"),
+        Finding("reps", run.replications, "count", "Bootstrap replications"),
+    ]
+    return rows + density_trend_findings(trend) + density_fit_findings(run)
+
+
+def density_trend_findings(trend: DensityTrend) -> list[Finding]:
+    """The headline: the average yearly fall in anti-personnel mines per km², trend only."""
+    return [
+        *ci_findings("ap_decline", as_fall(trend.per_year), "%/yr", "Average yearly fall in "
+                     "anti-personnel mines found per km² cleared, 2000–2012 (negative binomial "
+                     "trend)"),
+        *ci_findings("ap_decline_span", as_fall(trend.over_span), "%",
+                     "The same trend's fall from the first year to the last"),
+        Finding("span_years", trend.span_years, "years", "Years from the first to the last", "{}"),
+        Finding("ap_trend_converged_note", "" if trend.converged else NOT_CONVERGED, "text",
+                "Warning shown if the headline model did not converge (empty: it did)"),
+    ]
+
+
+def density_fit_findings(run: DensityRun) -> list[Finding]:
+    """How the density models fit: the observed fall, dispersion, convergence, and how many
+    land-release intervals lie below zero."""
+    dispersion = [fit.pearson_dispersion for fit in run.fits.values()]
+    ends = run.per_km2["ap_mines_per_km2"]
+    converged = all(f.converged for f in run.fits.values())
+    upper = {i: f.effects.set_index("term").at["lr_ramp", "ci_high"] for i, f in run.fits.items()}
+    return [
+        Finding("ap_obs_fall", 100 * (1 - ends[2012] / ends[2000]), "%",
+                "Fall in anti-personnel mines per km² from the 2000 figure to the 2012 one",
+                "{:.0f}"),
+        Finding("n_years", len(run.per_km2), "count", "Years in the table"),
+        Finding("disp_min", min(dispersion), "ratio", "Smallest Poisson dispersion", "{:,.0f}"),
+        Finding("disp_max", max(dispersion), "ratio", "Largest Poisson dispersion", "{:,.0f}"),
+        Finding("converged_phrase", "All three models converged." if converged else
+                "Warning: at least one model did not converge; its row is flagged.", "text",
+                "Convergence of the count models"),
+        Finding("ap_converged_note", "" if run.fits["ap_mines"].converged else NOT_CONVERGED,
+                "text",
+                "Warning shown if the anti-personnel model did not converge (empty: it did)"),
+        Finding("n_lr_below", sum(v < 0 for v in upper.values()), "count",
+                "Items whose land-release CI lies below zero"),
+    ]
+
+
+def density_forms_findings(
+    forms: pd.DataFrame, per_km2: pd.DataFrame, ramp_start: int
+) -> list[Finding]:
+    """Does the land-release finding survive a curved trend, and how far anti-personnel
+    density had fallen from its peak before the ramp began."""
+    curved = forms[forms["form"] == "Quadratic trend + ramp"]
+    best = forms.loc[forms.groupby("item")["aicc"].idxmin()]
+    ap = per_km2["ap_mines_per_km2"]
+    before = ramp_start - 1
+    return [
+        Finding("n_quad_zero", int(((curved["lr_low"] <= 0) & (curved["lr_high"] >= 0)).sum()),
+                "count", "Items whose ramp CI includes zero with a quadratic trend"),
+        Finding("n_no_ramp_best", int(best["lr"].isna().sum()), "count",
+                "Items whose lowest-AICc form has no land-release term"),
+        Finding("ap_peak_year", int(ap.idxmax()), "year", "Year of peak AP density"),
+        Finding("year_before_ramp", before, "year", "Year before the ramp starts"),
+        Finding("ap_fall_before", 100 * (1 - ap[before] / ap.max()), "%",
+                "Fall in AP density from its peak to the year before the ramp", "{:.0f}"),
+    ]
+
+
+# The numbers chapter 5 quotes, as findings beside the models that give them.
+def trend_findings(trends: pd.DataFrame) -> list[Finding]:
+    """The OLS trends of :func:`trend_table`: growth and slope over 2000–2012, growth from
+    1992."""
+    ols = trends.set_index(["series", "method"])
+    main, long = ols.loc[("2000–2012", "OLS")], ols.loc[("1992–2012", "OLS")]
+    return [
+        *ci_findings("growth", (main["growth"], main["growth_low"], main["growth_high"]),
+                     "%/yr", "Log-linear trend 2000–2012, growth per year"),
+        *ci_findings("slope", (main["slope"], main["slope_low"], main["slope_high"]), "km²/yr",
+                     "Linear trend 2000–2012, slope", "{:.2f}"),
+        Finding("n_1992", int(long["n"]), "count", "Points in the series from 1992"),
+        *ci_findings("growth_1992", (long["growth"], long["growth_low"], long["growth_high"]),
+                     "%/yr", "Log-linear trend 1992–2012, growth per year"),
+    ]
+
+
+def early_series_findings(
+    early: pd.DataFrame, late: pd.DataFrame, params: ModelParameters
+) -> list[Finding]:
+    """The series from 1992: its rise and fall in the 1990s, and the search for a break in
+    one trend through it (sup-F, parametric Monte Carlo)."""
+    series = tables.analysis_series(early, late, 1992, params.first_period_start)
+    rates = series.set_index("time")["area"]
+    nineties = rates[rates.index < 2000]
+    supf = models.sup_f_test(np.log(rates.to_numpy()), rates.index.to_numpy(), params.min_segment,
+                             params.bootstrap_replications, params.seed)
+    return [
+        Finding("early_first", rates.iloc[0], "km²/yr", "Yearly rate in the first period",
+                "{:.1f}"),
+        Finding("early_peak", nineties.max(), "km²/yr", "Highest yearly rate before 2000",
+                "{:.1f}"),
+        Finding("early_peak_year", int(nineties.idxmax()), "year", "Year of that peak"),
+        Finding("early_2000", rates.loc[2000], "km²/yr", "Area cleared in 2000", "{:.1f}"),
+        Finding("supf92_year", int(rates.index[supf.break_index]), "year",
+                "Largest Chow F, log series 1992–2012 (first year of new regime)"),
+        Finding("supf92_p", supf.p_monte_carlo, "p",
+                "sup-F p, log series 1992–2012, parametric Monte Carlo", "{:.3f}"),
+        Finding("supf92_p_se", supf.p_se, "", "Simulation standard error of that p", "{:.3f}"),
+    ]
+
+
+RESIDUAL_TESTS = {
+    "durbin_watson": ("", "Durbin–Watson statistic (2: no lag-1 correlation)"),
+    "ljung_box_p": ("p", "Ljung–Box test of autocorrelation, p"),
+    "breusch_pagan_p": ("p", "Breusch–Pagan test of unequal variance, p"),
+    "jarque_bera_p": ("p", "Jarque–Bera test of normal residuals, p"),
+}
+
+
+def diagnostics_findings(checks: dict[str, float], n_years: int) -> list[Finding]:
+    """The residual checks of the 2000–2012 trend fit (:func:`models.diagnostics`)."""
+    return [
+        Finding("n_trend", n_years, "count", "Years in the 2000–2012 trend fit"),
+        Finding("max_cooks", checks["max_cooks_d"], "", "Largest Cook's distance, trend fit",
+                "{:.2f}"),
+        Finding("max_cooks_year", int(checks["max_cooks_d_year"]), "year",
+                "Year with the largest Cook's distance"),
+        *(
+            Finding(key, checks[key], unit, f"Trend fit 2000–2012: {what}", "{:.3f}")
+            for key, (unit, what) in RESIDUAL_TESTS.items()
+        ),
+        Finding("diag_phrase", diagnostics_phrase(checks), "text", "Residual checks"),
+    ]
+
+
+def model_label(model: str) -> str:
+    return models.MODEL_LABELS[model].lstrip("+ ")
+
+
+# The key of each nested F test's p in the record (the others: f_<model without "bc_">_p).
+F_TEST_KEYS = {"bc_level": "f_bc_level_p", "bc_level_slope": "f_bc_p"}
+
+
+def comparison_findings(run: ModelRun) -> list[Finding]:
+    """The pre-specified models compared: the best by AICc, the Akaike weights, the nested F
+    tests, and what was modelled (series, scale, the report's dates)."""
+    table = run.comparison.set_index("model")
+    best = run.comparison.sort_values("aicc").iloc[0]
+    settings = run.params
+    period = run.series["period"]
+    return [
+        Finding("best_model", model_label(best["model"]), "text", "Model with the lowest AICc"),
+        Finding("best_model_id", best["model"], "text", "Identifier of that model"),
+        Finding("best_weight", best["weight"], "", "Akaike weight of that model", "{:.2f}"),
+        *(
+            Finding(f"w_{name}", table.at[name, "weight"], "",
+                    f"Akaike weight of the model {model_label(name)}", "{:.2f}")
+            for name in ("bc_level", "bc_level_slope")
+        ),
+        Finding("trend_weight", table.at["trend", "weight"], "",
+                "Akaike weight of the trend-only model", "{:.2f}"),
+        Finding("bc_weight", run.weight_with("bc_level"), "",
+                "Total Akaike weight of the models with a brush-cutter level change", "{:.2f}"),
+        *(
+            Finding(F_TEST_KEYS.get(name, f"f_{name[3:]}_p"), table.at[name, "p"], "p",
+                    f"Exact F test p, {models.MODEL_LABELS[name]}", "{:.3f}")
+            for name in models.NESTED_IN
+        ),
+        Finding("n_points", len(run.y), "count", "Points in the modelled series"),
+        Finding("series_label", f"{period.iloc[0]} to {period.iloc[-1]}"
+                + (" without 2010" if settings.drop_2010 else ""), "text", "Modelled series"),
+        Finding("scale_label", "logarithm of the" if run.log_scale else "", "text", "Scale"),
+        Finding("effect_unit", run.unit, "text", "Unit of the effects in this run"),
+        Finding("bc_year", settings.brush_cutter_year, "year", "Brush-cutter break (first year)"),
+        Finding("lr_step_year", settings.land_release_step_year, "year",
+                "Land-release step (first year)"),
+        Finding("ramp_span",
+                f"{settings.land_release_ramp_start}–{settings.land_release_ramp_end}", "years",
+                "Land-release ramp", "{}"),
+    ]
+
+
+# Each quoted term: the key it is recorded as -> (the model, the term in it).
+QUOTED_TERMS = {
+    "bc_level": ("bc_level_slope", "bc_level"),
+    "bc_level_only": ("bc_level", "bc_level"),
+    "bc_slope": ("bc_level_slope", "bc_slope"),
+    "lr_step": ("bc_lr_step", "lr_step"),
+    "lr_ramp": ("bc_lr_ramp", "lr_ramp"),
+}
+
+
+def effect_findings(run: ModelRun) -> list[Finding]:
+    """The terms of the single models, their model averages, and the terms that pass a test
+    of their own and of all at once."""
+    rows: list[Finding] = []
+    for key, (model, term) in QUOTED_TERMS.items():
+        row = run.effect(model, term)
+        rows += ci_findings(key, (row["estimate"], row["ci_low"], row["ci_high"]), run.unit,
+                            f"{models.TERM_LABELS[term]} in model {model}")
+    averaged = run.averaged_effect("bc_level")
+    low, high = run.effect_range("bc_level")
+    ramp = run.effect("bc_lr_ramp", "lr_ramp")
+    rows += [
+        *ci_findings("bc_avg", (averaged.estimate, averaged.low, averaged.high), run.unit,
+                     "Brush-cutter change, averaged over the five models by their support"),
+        Finding("bc_range_min", low, run.unit,
+                "Smallest brush-cutter level change across models", "{:,.1f}"),
+        Finding("bc_range_max", high, run.unit,
+                "Largest brush-cutter level change across models", "{:,.1f}"),
+        Finding("lr_ramp_phrase", ci_phrase(ramp["ci_low"], ramp["ci_high"]), "text",
+                "Whether the ramp's CI includes no change"),
+        Finding("bc_avg_phrase", ci_phrase(averaged.low, averaged.high), "text",
+                "Whether the averaged brush-cutter CI includes no change (0\u00a0%)"),
+    ]
+    return rows + land_release_findings(run)
+
+
+def land_release_findings(run: ModelRun) -> list[Finding]:
+    land = run.averaged_land_release()
+    hits = run.nominal_terms()
+    return [
+        *ci_findings("lr_avg", (land.estimate, land.low, land.high), run.unit,
+                     "Land-release change, averaged over the five models by their support"),
+        Finding("lr_avg_phrase", ci_phrase(land.low, land.high), "text",
+                "Whether the averaged land-release CI includes no change (0 %)"),
+        Finding("lr_weight", run.weight_with("lr_step") + run.weight_with("lr_ramp"), "",
+                "Total Akaike weight of the models with a land-release term", "{:.2f}"),
+        Finding("n_nominal", len(hits), "count",
+                "Brush-cutter or land-release terms whose own 95 % CI excludes no change"),
+        Finding("nominal_max_weight", float(hits["weight"].max()) if len(hits) else 0.0, "",
+                "Largest Akaike weight of a model with such a term (0: none)", "{:.2f}"),
+        Finding("nominal_phrase", nominal_phrase(hits), "text", "Those terms, in words"),
+        Finding("f_joint_p", run.joint_f_test().p, "p", "Exact F test of every brush-cutter and "
+                "land-release term at once (ramp model against the trend)", "{:.3f}"),
+    ]
+
+
+def counterfactual_findings(
+    lines: dict[str, pd.DataFrame], observed: pd.Series
+) -> list[Finding]:
+    """The last year without either term (:meth:`ModelRun.counterfactuals`) against the
+    observed area."""
+    none = lines["Without brush-cutter or land-release terms"]["mean"]
+    return [
+        Finding("cf_none_2012", float(none.iloc[-1]), "km²",
+                "Counterfactual without either term, last year", "{:.1f}"),
+        Finding("observed_2012", float(observed.iloc[-1]), "km²", "Observed, last year",
+                "{:.1f}"),
+    ]
+
+
+SIZE_REPLICATIONS = 2000  # simulated no-break series per error kind
+
+
+def sup_f_findings(
+    run: ModelRun, events: pd.DataFrame, size_replications: int = SIZE_REPLICATIONS
+) -> list[Finding]:
+    """The search for a break in any year (sup-F), the date of the first Japanese project
+    with brush cutters (``events``), and the test's size under other errors."""
+    sup_f, times = run.sup_f, run.series["time"].to_numpy()
+    first = tables.first_event(events, "brush cutter")
+    return [
+        Finding("min_segment", run.params.min_segment, "years", "Minimum segment length", "{}"),
+        Finding("supf", sup_f.stat, "F", "sup-F statistic", "{:.2f}"),
+        Finding("supf_year", int(times[sup_f.break_index]), "year",
+                "Year of the largest Chow F (first year of the new regime)"),
+        Finding("supf_p", sup_f.p_monte_carlo, "p", "sup-F p-value, parametric Monte Carlo",
+                "{:.3f}"),
+        Finding("supf_p_se", sup_f.p_se, "", "Simulation standard error of the sup-F p",
+                "{:.3f}"),
+        Finding("supf_crit", sup_f.critical_95, "F", "Simulated 5 % critical value of sup-F",
+                "{:.2f}"),
+        Finding("supf_crit_se", sup_f.critical_95_se, "F",
+                "Simulation standard error of that critical value (Maritz–Jarrett)", "{:.2f}"),
+        Finding("supf_reps", sup_f.replications, "count", "Monte Carlo replications"),
+        Finding("bc_first_date", first["when"], "date",
+                "Date of the first Japanese equipment project for CMAC with brush cutters (JICA "
+                "report, table 3); the project, not a delivery or first use"),
+        *sup_f_size_findings(run, size_replications),
+    ]
+
+
+def sup_f_size_findings(run: ModelRun, replications: int) -> list[Finding]:
+    """How often sup-F rejects series with no break at its simulated 5 % critical value,
+    under each kind of error (seed: the run's seed + 1)."""
+    times = run.series["time"].to_numpy()
+    rows = [Finding("size_reps", replications, "count", "Simulated no-break series per error kind")]
+    for kind, words in models.ERROR_KINDS.items():
+        size = models.sup_f_size(times, run.params.min_segment, run.sup_f.critical_95, kind,
+                                 replications, run.params.seed + 1)
+        rows += [
+            Finding(f"size_{kind}", 100 * size, "%",
+                    f"Rejection rate of sup-F, no break, {words}", "{:.1f}"),
+            Finding(f"size_{kind}_se", 100 * models.monte_carlo_p_se(size, replications), "%",
+                    "Simulation standard error of that rate (percentage points)", "{:.1f}"),
+        ]
+    return rows
+
+
+def segmentation_findings(run: ModelRun) -> list[Finding]:
+    """The breaks BIC chooses in the exhaustive search, and with segments one year longer."""
+    chosen = run.break_years()
+    table = run.segmentation.set_index("breaks")
+    longer = run.break_years(longer=True)
+    return [
+        Finding("bp_breaks", len(chosen), "count", "Breaks chosen by BIC",
+                "{} break" if len(chosen) == 1 else "{} breaks"),
+        Finding("bp_years", ", ".join(map(str, chosen)) or "none", "years",
+                "First years of the regimes chosen by BIC", "{}"),
+        Finding("bp_delta_none", table.at[0, "delta_bic"], "",
+                "BIC of no break minus the lowest BIC", "{:.2f}"),
+        Finding("bp_params", 3 * (len(chosen) + 1), "count",
+                "Parameters of the chosen segmentation as strucchange counts them (level and "
+                "slope per segment, the break dates and the variance)", "{}"),
+        Finding("min_segment_longer", run.params.min_segment + 1, "years",
+                "Longer minimum segment", "{}"),
+        Finding("bp_years_longer", ", ".join(map(str, longer)) or "no break", "years",
+                "BIC choice with the longer minimum segment", "{}"),
+    ]
+
+
+def speedup_findings(run: ModelRun, late: pd.DataFrame, share: float) -> list[Finding]:
+    """The report's share of time spent on vegetation bounds the speed-up brush cutters could
+    give; the 2005 jump and the upper end of its CI, against that bound."""
+    area = late.set_index("year")["area_m2"]
+    bound = models.max_speedup(share)
+    ratio_high = run.level_change_ratio("ci_high")
+    return [
+        Finding("vegetation_pct", share * 100, "%", "Share of time on vegetation (report)",
+                "{:.0f}"),
+        Finding("vegetation_share", share, "", "Share as a fraction", "{:.1f}"),
+        Finding("max_speedup", bound, "ratio", "Bound 1/(1-share)", "{:.1f}"),
+        Finding("ratio_2005", area[2005] / area[2004], "ratio", "Area 2005 / area 2004",
+                "{:.2f}"),
+        Finding("bound_60", models.max_speedup(0.6), "ratio", "Bound at a 60 % share", "{:.1f}"),
+        Finding("bound_80", models.max_speedup(0.8), "ratio", "Bound at an 80 % share", "{:.1f}"),
+        Finding("bc_ratio_high", ratio_high, "ratio",
+                "Upper CI of the 2005 level change as a ratio", "{:.2f}"),
+        Finding("bc_bound_phrase", "is below" if ratio_high < bound else "exceeds", "text",
+                "Upper CI against the bound"),
+    ]
+
+
+# The F tests and sup-F: the tests of the report's two claims, one Holm family.
+CLAIM_TESTS = ["f_bc_level_p", "f_bc_p", "f_lr_step_p", "f_lr_ramp_p", "supf_p"]
+
+
+def many_tests_findings(run: ModelRun, p_values: pd.Series) -> list[Finding]:
+    """How many p-values the chapter reports (``p_values``: those recorded, by key), and what
+    Holm's adjustment leaves of the report's claims and of the single terms."""
+    adjusted = models.holm(p_values[CLAIM_TESTS])
+    terms_adjusted = run.holm_terms()
+    survivors = int((terms_adjusted < 0.05).sum())
+    return [
+        Finding("n_tests", len(p_values), "count", "p-values reported in this chapter"),
+        Finding("n_family", len(CLAIM_TESTS), "count", "Tests of the report's claims"),
+        Finding("n_holm_sig", int((adjusted < 0.05).sum()), "count",
+                "Of these, below 0.05 after Holm's adjustment"),
+        Finding("holm_min", adjusted.min(), "p", "Smallest Holm-adjusted p of these", "{:.3f}"),
+        Finding("n_terms_family", len(terms_adjusted), "count",
+                "Brush-cutter and land-release terms in the five models (one Holm family)"),
+        Finding("holm_terms_min", terms_adjusted.min(), "p",
+                "Smallest Holm-adjusted p of those terms' own t tests", "{:.3f}"),
+        Finding("holm_terms_phrase", "no single term survives the adjustment" if not survivors
+                else f"{survivors} of them stay below 0.05", "text", "Terms that survive Holm"),
+    ]

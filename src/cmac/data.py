@@ -21,6 +21,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from cmac.paths import PROJECT_ROOT, data_dir
+from cmac.results import Finding
 
 # A month from 1950-01 to 2049-12: the study's sources run from 1970 to 2030 ("0000-01" and
 # "9999-12" are typing slips, not dates).
@@ -968,3 +969,20 @@ def files_table(folder: Path | None = None) -> pd.DataFrame:
             for d in DATASETS.values()
         ]
     )
+
+
+def files_findings(files: pd.DataFrame) -> list[Finding]:
+    """The appendix's count of data files and rows (``files``: :func:`files_table`)."""
+    return [
+        Finding("n_files", len(files), "count", "Data files"),
+        Finding("n_rows", int(files["Rows"].sum()), "count", "Data rows in all files"),
+    ]
+
+
+def sources_findings(sources: pd.DataFrame) -> list[Finding]:
+    """The appendix's count of source documents, and the year given to the undated report."""
+    return [
+        Finding("n_sources", len(sources), "count", "Source documents"),
+        Finding("jica_year", int(sources.set_index("source_id").at["jica_report", "year"]),
+                "year", "Year assigned to the undated JICA report"),
+    ]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cmac import render
+from cmac.results import Finding, as_fall, ci_findings
 from cmac.tables import M2_PER_KM2
 from cmac.words import month_words
 
@@ -1002,3 +1003,262 @@ def part_years_text(rows: pd.DataFrame) -> str:
     return ", ".join(
         f"{period_words(p)} ({t})" for p, t in zip(rows["period"], rows["printed"], strict=True)
     )
+
+
+# The numbers chapter 8 quotes, as findings beside the computations that give them, so the
+# chapter records each set with one call.
+def casualty_report_findings(
+    marked: pd.DataFrame, preferred: pd.Series, jica_1996: float
+) -> list[Finding]:
+    """The disputed first year (1996) and the years with more than one report."""
+    alt_1996 = marked[(marked["year"] == 1996) & ~marked["preferred"]]["casualties_total"]
+    return [
+        Finding("pref_1996", int(preferred[1996]), "persons", "Preferred 1996 casualties"),
+        Finding("jica_1996", int(jica_1996), "persons", "JICA 1996 figure"),
+        Finding("alt_1996_min", int(alt_1996.min()), "persons", "Lowest other 1996 report"),
+        Finding("alt_1996_max", int(alt_1996.max()), "persons", "Highest other 1996 report"),
+        Finding("alt_1996_min_source", marked.loc[alt_1996.idxmin(), "source"], "text",
+                "Source of the lowest 1996 report"),
+        Finding("n_conflict_years", len(conflicting_years(marked)), "count",
+                "Years with more than one casualty report"),
+    ]
+
+
+def decline_findings(decline: Decline, preferred: pd.Series, change_year: int) -> list[Finding]:
+    """The casualty trend three ways, the test of a change at ``change_year`` and the search
+    for one in any year, and the series' first and last years and gaps."""
+    years, chow, sup_f = decline.years, decline.chow, decline.sup_f
+    hac = as_fall(decline.hac)
+    rows = [
+        Finding("n_cas", len(years), "count", "Years with a preferred casualty figure"),
+        *ci_findings("decline", as_fall(decline.change), "%/yr",
+                     "Fall in casualties per year, trend with AR(1) errors (the headline)"),
+        *ci_findings("decline_ols", as_fall(decline.ols), "%/yr",
+                     "Fall in casualties per year, least squares (assumes independent errors)"),
+        Finding("decline_hac_low", hac[1], "%/yr",
+                "Fall in casualties per year, Newey–West: lower 95 % limit", "{:.1f}"),
+        Finding("decline_hac_high", hac[2], "%/yr",
+                "Fall in casualties per year, Newey–West: upper 95 % limit", "{:.1f}"),
+        Finding("cas_phi", decline.phi, "", "AR(1) coefficient of the casualty trend", "{:.2f}"),
+        Finding("change_year", change_year, "year", "Pre-specified change date"),
+        Finding("chow_f", chow.f, "F", "Chow F at the change date", "{:.2f}"),
+        Finding("chow_p", chow.p, "p", "Chow test p", "{:.3f}"),
+        Finding("cas_supf_year", int(years[sup_f.break_index]), "year", "Year of largest F"),
+        Finding("cas_supf_p", sup_f.p_monte_carlo, "p", "sup-F Monte Carlo p", "{:.3f}"),
+        Finding("cas_supf_p_se", sup_f.p_se, "p",
+                "Simulation standard error of the sup-F Monte Carlo p", "{:.3f}"),
+    ]
+    for key, year in [("cas_first", years[0]), ("cas_last", years[-1])]:
+        rows += [
+            Finding(key, int(preferred[int(year)]), "persons", f"Casualties in {int(year)}"),
+            Finding(f"{key}_year", int(year), "year", f"Year of the {key[4:]} casualty figure"),
+        ]
+    gaps = sorted(set(range(int(years[0]), int(years[-1]) + 1)) - set(years.astype(int)))
+    rows.append(Finding("cas_gap_years", ", ".join(map(str, gaps)) or "none", "years",
+                        "Years without a casualty figure, left missing in the AR(1) fit", "{}"))
+    return rows
+
+
+def decline_check_findings(
+    decline: Decline, preferred: pd.Series, change_year: int
+) -> list[Finding]:
+    """The residual checks of the casualty trend, and the trend without the disputed first
+    year (99 Monte Carlo draws: only its trend is quoted)."""
+    checks, second = decline.checks, int(decline.years[1])
+    later = casualty_decline(preferred, second, change_year, replications=99)
+    return [
+        Finding("cas_dw", checks["durbin_watson"], "",
+                "Durbin–Watson statistic of the least-squares casualty trend", "{:.2f}"),
+        Finding("cas_cooks_year", int(checks["max_cooks_d_year"]), "year",
+                "Year with the largest Cook's distance in the casualty trend"),
+        *ci_findings("decline_no_first", as_fall(later.change), "%/yr",
+                     f"Fall in casualties per year, AR(1) trend from {second}"),
+    ]
+
+
+def national_share_findings(both: pd.DataFrame) -> list[Finding]:
+    """CMAC's area against the national figure (:func:`cmac_against_national`)."""
+    qualified = both.groupby("area_qualifier")["year"].agg(lambda y: ", ".join(map(str, y)))
+    return [
+        Finding("n_common", len(both), "count", "Years with both CMAC and national figures"),
+        Finding("n_within", int(both["cmac_not_above_national"].sum()), "count",
+                "Years where CMAC's area is within the national figure"),
+        Finding("share_min", both["share"].min() * 100, "%", "Smallest CMAC share", "{:.0f}"),
+        Finding("share_max", both["share"].max() * 100, "%", "Largest CMAC share", "{:.0f}"),
+        Finding("lower_bound_years", qualified.get("more than", "none"), "years",
+                "Years whose national figure is printed as a lower bound", "{}"),
+        Finding("approximate_years", qualified.get("about", "none"), "years",
+                "Years whose national figure is printed as approximate", "{}"),
+    ]
+
+
+def press_average_findings(
+    other: pd.DataFrame, early: pd.DataFrame, late: pd.DataFrame
+) -> list[Finding]:
+    """The press's 1992–2004 average for CMAC against the JICA tables' (``other``: the
+    other CMAC figures; ``early``, ``late``: the JICA clearance tables)."""
+    press_avg = float(other.set_index("period").at["1992-2004 avg", "area_km2"])
+    jica = jica_average_1992_2004(early, late)
+    return [
+        Finding("press_avg", press_avg, "km²/yr", "Press figure, CMAC 1992–2004 average",
+                "{:.0f}"),
+        Finding("jica_total", jica["total_km2"], "km²", "JICA total 1992–2004", "{:.1f}"),
+        Finding("jica_years", jica["years"], "years", "Years covered", "{:.1f}"),
+        Finding("jica_avg", jica["per_year_of_time"], "km²/yr", "JICA average per year",
+                "{:.1f}"),
+        Finding("jica_row_avg", jica["per_table_row"], "km²/yr", "JICA mean of rows", "{:.1f}"),
+        Finding("press_ratio", press_avg / jica["per_year_of_time"], "ratio", "Press / JICA",
+                "{:.2f}"),
+    ]
+
+
+def deadline_findings(dates: pd.DataFrame) -> list[Finding]:
+    """Each Article 5 deadline after the first (``dates``: :func:`deadline_dates`)."""
+    deadlines = dates[dates["step"] != dates["step"].iloc[0]]["date"].dt.strftime("%B %Y")
+    return [
+        Finding(f"deadline_{i}", text, "date", f"Article 5 deadline {i}")
+        for i, text in enumerate(deadlines.tolist(), start=1)
+    ]
+
+
+def outlook_findings(
+    scoped: pd.DataFrame,
+    steps: pd.DataFrame,
+    areas: dict[str, DeadlineArea],
+    mine_rates: pd.DataFrame,
+    finishes: pd.DataFrame,
+    deadline_year: int,
+    reader_rate: float,
+) -> list[Finding]:
+    """The areas left, the rates they fell at, and when each runs out at those rates
+    (``scoped``: :func:`scope_scenarios` by scope; ``reader_rate``: the chapter's
+    ``mines_rate_km2``, 0 for none)."""
+    rows = [Finding("deadline", deadline_year, "year", "Article 5 deadline (end of year)")]
+    for scope in ["mines", "all"]:
+        row = scoped.loc[scope]
+        rows += [
+            Finding(f"{scope}_left", row["km2_to"], "km²", f"Remaining area, {scope}", "{:,.0f}"),
+            Finding(f"{scope}_rate", row["rate_km2"], "km²/yr", f"Net decline rate, {scope}, "
+                    "from the earliest to the latest estimate", "{:,.0f}"),
+        ]
+    rows += [
+        Finding("mines_as_of", month_words(scoped.at["mines", "to"]), "date",
+                "Date of the latest mined-area estimate"),
+        Finding("mines_from", month_words(scoped.at["mines", "from"]), "date",
+                "Date of the earliest mined-area estimate"),
+        Finding("mines_split_as_of", month_words(steps["to"].iloc[1]), "date",
+                "Date of the estimate that splits the two-point rate"),
+        Finding("ap_left", areas["ap"].km2, "km²",
+                "Remaining anti-personnel mined area (Article 5)", "{:,.0f}"),
+        Finding("ap_as_of", month_words(areas["ap"].as_of), "date",
+                "Date of the anti-personnel estimate"),
+        *(
+            Finding(f"required_{key}", areas[key].required, "km²/yr", f"Yearly rate that clears "
+                    f"the {areas[key].name} by the end of the deadline year", "{:,.0f}")
+            for key in ["ap", "mines"]
+        ),
+    ]
+    return rows + finish_findings(steps, areas, mine_rates, finishes, deadline_year, reader_rate)
+
+
+def finish_findings(
+    steps: pd.DataFrame,
+    areas: dict[str, DeadlineArea],
+    mine_rates: pd.DataFrame,
+    finishes: pd.DataFrame,
+    deadline_year: int,
+    reader_rate: float,
+) -> list[Finding]:
+    rows = [
+        Finding(f"rate_{which}_step", steps["rate_km2"].iloc[step], "km²/yr",
+                f"Fall of the mined-area estimate, {steps['label'].iloc[step]}", "{:,.0f}")
+        for which, step in [("first", 1), ("second", 2)]
+    ]
+    rows += [
+        Finding(key, value, "km²/yr", f"{what} of the rates applied", "{:,.0f}")
+        for key, value, what in [("rate_low", mine_rates["rate_km2"].min(), "Slowest"),
+                                 ("rate_high", mine_rates["rate_km2"].max(), "Fastest")]
+    ]
+    for key in ["ap", "mines"]:
+        out = finishes[f"finish_{key}"].map(finish_calendar_year)
+        rows += [
+            Finding(f"finish_{key}_{end}", int(year), "year",
+                    f"{word} year the {areas[key].name} runs out at the rates applied")
+            for end, year, word in [("early", out.min(), "Earliest"), ("late", out.max(), "Latest")]
+        ]
+    what = "rates applied" if reader_rate else "recorded rates"
+    outlook = deadline_outlook(mine_rates["rate_km2"], areas["ap"].required, deadline_year, what)
+    rows.append(Finding("deadline_outlook", outlook, "text",
+                        "What meeting the deadline for the anti-personnel area depends on"))
+    return rows
+
+
+def trend_check_findings(
+    years: np.ndarray, area: np.ndarray, other: pd.DataFrame, check: pd.DataFrame
+) -> list[Finding]:
+    """CMAC's later figures against its 2000–2012 trend (``check``: :func:`prediction_check`
+    of the straight line), the part-years left out, and the same check of the log-linear
+    trend."""
+    dropped = prediction_check(years, area, dropped_part_years(other))
+    top = dropped.loc[dropped["ratio"].idxmax()]
+    figures = check.drop(columns=["predicted", "pi_low", "pi_high", "ratio", "inside"])
+    log_check = prediction_check(years, area, figures, log_scale=True)
+    return [
+        Finding("n_later", len(check), "count", "Later CMAC yearly figures"),
+        Finding("n_inside", int(check["inside"].sum()), "count", "Inside the prediction interval"),
+        Finding("ratio_min", check["ratio"].min(), "ratio", "Smallest figure/prediction",
+                "{:.2f}"),
+        Finding("ratio_max", check["ratio"].max(), "ratio", "Largest figure/prediction",
+                "{:.2f}"),
+        Finding("n_trend_years", len(years), "count", "Years in CMAC's trend"),
+        Finding("min_months", MIN_MONTHS, "months", "Shortest part-year kept in the check"),
+        Finding("n_dropped", len(dropped), "count", "Part-year figures left out of the check"),
+        Finding("dropped_periods", part_years_text(dropped), "text",
+                "The part-year figures left out, as printed"),
+        Finding("dropped_inside", int(dropped["inside"].sum()), "count",
+                "Left-out part-years inside the prediction interval, scaled to a year"),
+        Finding("dropped_max_period", period_words(top["period"]), "text",
+                "Left-out part-year furthest from the trend"),
+        Finding("dropped_max_ratio", top["ratio"], "ratio",
+                "That part-year, scaled to a year, over the trend's prediction", "{:.2f}"),
+        Finding("log_ratio_min", log_check["ratio"].min(), "ratio",
+                "Smallest later figure over the log-linear trend's prediction", "{:.2f}"),
+        Finding("log_ratio_max", log_check["ratio"].max(), "ratio",
+                "Largest later figure over the log-linear trend's prediction", "{:.2f}"),
+        Finding("log_n_inside", int(log_check["inside"].sum()), "count",
+                "Later figures inside the log-linear trend's prediction interval"),
+    ]
+
+
+def trend_scenario_findings(
+    years: np.ndarray, area: np.ndarray, trend: TrendScenario, remaining_km2: float
+) -> list[Finding]:
+    """When CMAC alone would finish at its 2000–2012 trend (``trend``: the straight line's
+    :func:`trend_scenario`), and at the log-linear trend carried forward the same way."""
+    start, last = int(trend.future[0]), int(years.max())
+    log_trend = trend_scenario(years, area, start, remaining_km2, log_scale=True)
+    return [
+        Finding("sim_draws", len(trend.paths), "count", "Simulated trend paths"),
+        Finding("gap_years", start - last, "years", "Years from the data's end to the "
+                "scenario's start", "{}"),
+        Finding("span_years", trend.median - last, "years", "Years from the data's end to the "
+                "median finish", "{}"),
+        *finish_year_findings("finish_trend", trend, "trend"),
+        Finding("scenario_start", start, "year", "The scenario's first year"),
+        Finding("log_area_start", float(np.median(log_trend.paths[:, 0])), "km²",
+                "Log-linear trend: median area cleared in the scenario's first year", "{:,.0f}"),
+        *finish_year_findings("finish_trend_log", log_trend, "log-linear trend"),
+    ]
+
+
+def finish_year_findings(key: str, scenario: TrendScenario, trend: str) -> list[Finding]:
+    """The median finishing year of a trend scenario and its 95 % band."""
+    return [
+        Finding(name, value, "year",
+                f"Year CMAC's {trend} would finish all contamination: {what}")
+        for name, value, what in [
+            (key, scenario.median, "median path"),
+            (f"{key}_early", scenario.early, "early end of the 95 % band"),
+            (f"{key}_late", scenario.late, "late end of the 95 % band"),
+        ]
+    ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import ast
 import difflib
 import inspect
+import json
 import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from pathlib import Path
 
 
 class ParameterError(ValueError):
@@ -132,34 +134,62 @@ def check_national_parameters(mines_rate_km2: float, deadline_year: int, change_
     year_in("change_year", change_year, 2000, 2020)
 
 
-def check_model_parameters(**values: object) -> None:
-    ModelParameters(**values)  # type: ignore[arg-type]
+# A chapter names its own check in its setup cell, ``start_chapter(..., check=<a function of
+# this module>)``; the build reads that name from the notebook, so no registry needs an entry.
+SETUP_CALL = "start_chapter"
 
 
-# Each chapter's own check of the parameters a reader may set, run by the chapter itself and
-# by the build before anything runs. Keys are notebook names.
-CHAPTER_CHECKS: dict[str, Callable[..., None]] = {
-    "02-emergency-phase": check_period_start,
-    "03-reform-and-growth": check_period_start,
-    "05-trends-and-breaks": check_model_parameters,
-    "06-finds-per-km2": check_density_parameters,
-    "08-national-context": check_national_parameters,
-}
-MODEL_PARAMETER_NAMES = [f.name for f in fields(ModelParameters)]
+def check_values(check: Callable[..., object], values: Mapping[str, object]) -> None:
+    """The values ``check`` takes (by its signature), checked; ParameterError names the first
+    bad one."""
+    accepted = inspect.signature(check).parameters
+    check(**{k: v for k, v in values.items() if k in accepted})
 
 
-def check_chapter_parameters(chapter: str, values: dict[str, object]) -> None:
+def can_check(check: Callable[..., object], namespace: Mapping[str, object]) -> bool:
+    """Does the namespace hold every parameter ``check`` needs (those without a default)? A
+    namespace without them is not a chapter's run: nothing to check."""
+    needed = inspect.signature(check).parameters.values()
+    return all(p.name in namespace for p in needed if p.default is inspect.Parameter.empty)
+
+
+def code_cells(notebook: Path) -> list[str]:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+def named_check(notebook: Path) -> Callable[..., object] | None:
+    """The check the notebook's setup cell passes to ``start_chapter(check=...)``, read without
+    running it: a function (or class) of this module, named plainly or as ``params.NAME``.
+    None when the chapter has no parameters to check."""
+    for source in code_cells(notebook):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # a cell with IPython magics is no setup cell
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == SETUP_CALL):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "check":
+                    name = getattr(keyword.value, "id", getattr(keyword.value, "attr", ""))
+                    check = globals().get(name)
+                    if not callable(check) or getattr(check, "__module__", "") != __name__:
+                        raise ParameterError(
+                            f"{notebook.name}: start_chapter(check={name or '...'}) names no "
+                            "check in cmac.params"
+                        )
+                    return check  # type: ignore[no-any-return]
+            return None
+    return None
+
+
+def check_chapter_parameters(notebook: Path, values: dict[str, object]) -> None:
     """A chapter's parameters (defaults with any set ones), checked as the chapter checks
-    them; ParameterError names the first bad one."""
-    check = CHAPTER_CHECKS.get(chapter)
-    if check is None:
-        return
-    if check is check_model_parameters:
-        values = {k: v for k, v in values.items() if k in MODEL_PARAMETER_NAMES}
-    else:
-        accepted = inspect.signature(check).parameters
-        values = {k: v for k, v in values.items() if k in accepted}
-    check(**values)
+    them (:func:`named_check`); ParameterError names the first bad one."""
+    check = named_check(notebook)
+    if check is not None:
+        check_values(check, values)
 
 
 # papermill marks the cell it injects with this first line (its translators' "# Parameters"
@@ -212,19 +242,18 @@ def check_names(chapter: str, given: Sequence[str], declared: Sequence[str]) -> 
         )
 
 
-def check_run(chapter: str, history: Sequence[str], namespace: Mapping[str, object]) -> None:
+def check_run(
+    chapter: str,
+    history: Sequence[str],
+    namespace: Mapping[str, object],
+    check: Callable[..., object] | None = None,
+) -> None:
     """A chapter's parameters as a run set them, before the chapter does anything: any name
-    papermill injected must be one the chapter declares, and each value is checked as the
-    chapter's own check (:data:`CHAPTER_CHECKS`) checks it."""
+    papermill injected must be one the chapter declares, and each value is checked by the
+    chapter's own ``check``."""
     injected = injected_parameters(history)
     if injected is not None:
         given, declared = injected
         check_names(chapter, given, declared)
-    check = CHAPTER_CHECKS.get(chapter)
-    if check is None:
-        return
-    # The models chapter's check has defaults; the others need each of their parameters (a
-    # namespace without them is not a chapter's run: nothing to check).
-    model = check is check_model_parameters
-    if model or all(name in namespace for name in inspect.signature(check).parameters):
-        check_chapter_parameters(chapter, dict(namespace))
+    if check is not None and can_check(check, namespace):
+        check_values(check, namespace)

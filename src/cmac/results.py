@@ -15,13 +15,15 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
 from cmac.paths import build_dir
+from cmac.words import change_between
 
 RESULT_COLUMNS = ["chapter", "key", "value", "unit", "description", "text"]
 # How a number is printed in the prose when the chapter gives no format, by unit.
@@ -80,6 +82,36 @@ def as_fall(change: tuple[float, float, float]) -> tuple[float, float, float]:
     16))."""
     estimate, low, high = change
     return -estimate, -high, -low
+
+
+class Finding(NamedTuple):
+    """One number a chapter quotes, as the study code that computes it returns it: its key
+    (the glue name), value, unit, what it is, and how the prose prints it (None: as its unit
+    usually is, :data:`DEFAULT_FORMATS`)."""
+
+    key: str
+    value: float | int | str
+    unit: str
+    description: str
+    fmt: str | None = None
+
+
+def ci_findings(
+    key: str,
+    estimate_low_high: tuple[float, float, float],
+    unit: str,
+    description: str,
+    fmt: str | None = None,
+) -> list[Finding]:
+    """An estimate and its 95 % CI as three findings, key, key_low and key_high (one decimal
+    unless ``fmt`` says otherwise)."""
+    fmt = fmt or "{:,.1f}"
+    estimate, low, high = estimate_low_high
+    return [
+        Finding(key, estimate, unit, description, fmt),
+        Finding(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt),
+        Finding(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt),
+    ]
 
 
 def glue_link(key: str, link: str) -> None:
@@ -141,13 +173,13 @@ class ResultsRecord:
         description: str,
         fmt: str | None = None,
     ) -> None:
-        """An estimate and its 95 % CI as key, key_low and key_high (one decimal unless
-        ``fmt`` says otherwise)."""
-        fmt = fmt or "{:,.1f}"
-        estimate, low, high = estimate_low_high
-        self.add(key, estimate, unit, description, fmt)
-        self.add(f"{key}_low", low, unit, f"{description}: lower 95 % limit", fmt)
-        self.add(f"{key}_high", high, unit, f"{description}: upper 95 % limit", fmt)
+        """An estimate and its 95 % CI as key, key_low and key_high (:func:`ci_findings`)."""
+        self.add_rows(ci_findings(key, estimate_low_high, unit, description, fmt))
+
+    def add_rows(self, findings: Iterable[Finding]) -> None:
+        """Record and glue each finding a study function returned, in order."""
+        for finding in findings:
+            self.add(*finding)
 
     def quote(self, record: pd.DataFrame, chapter: str, key: str, as_key: str = "") -> str:
         """Glue another chapter's number as that chapter printed it, linked to its row if it
@@ -160,6 +192,12 @@ class ResultsRecord:
         text, description = str(entry["text"]), str(entry["description"])
         self.glue(as_key or key, glued_value(text, str(entry["unit"]), href, description))
         return str(entry["text"])
+
+    def quote_each(self, record: pd.DataFrame, quoted: dict[str, list[str]]) -> None:
+        """Glue each chapter's listed numbers (chapter -> keys) as :meth:`quote` does."""
+        for chapter, keys in quoted.items():
+            for key in keys:
+                self.quote(record, chapter, key)
 
     def values_with_unit(self, unit: str) -> pd.Series:
         """Every number recorded so far with this unit (for example all p-values), by key."""
@@ -313,3 +351,28 @@ def read_results(files: dict[str, str], published: Path | None = None) -> pd.Dat
     if not published.exists():
         raise FileNotFoundError(f"no results record at {published}: build the book first")
     return pd.read_csv(published, dtype={"text": str}, keep_default_na=False)
+
+
+def landing_findings(record: pd.DataFrame) -> list[Finding]:
+    """The landing page's own numbers, from other chapters' records: the area cleared over
+    both JICA tables, and the brush-cutter and land-release intervals in words."""
+    parts = record.set_index(["chapter", "key"])["value"]
+
+    def number(chapter: str, key: str) -> float:
+        return float(parts[chapter, key])
+
+    total = number("02-emergency-phase", "total_area_km2")
+    total += number("03-reform-and-growth", "area_2000_2012")
+    models = "05-trends-and-breaks"
+    lows = [number(models, f"lr_{form}_low") for form in ("step", "ramp")]
+    highs = [number(models, f"lr_{form}_high") for form in ("step", "ramp")]
+    return [
+        Finding("area_1992_2012", total, "km²",
+                "Area CMAC cleared, mid-1992 to 2012 (JICA tables)", "{:,.0f}"),
+        Finding("bc_avg_between", change_between(number(models, "bc_avg_low"),
+                                                 number(models, "bc_avg_high")), "text",
+                "Brush-cutter change, model-averaged: its 95 % interval in words"),
+        Finding("lr_models_between", change_between(min(lows), max(highs)), "text",
+                "Land release: the widest span of the two single models' 95 % intervals, in "
+                "words"),
+    ]

@@ -163,7 +163,7 @@ def check_set_parameters(chapters: dict[str, Chapter]) -> None:
             if any(isinstance(v, cache.ExpressionDefault) for v in values.values()):
                 continue  # only the chapter can work out such a default: it checks when it runs
             try:
-                check_chapter_parameters(chapter.name, values)
+                check_chapter_parameters(chapter.source, values)
             except ParameterError as exc:
                 raise BuildError(f"chapter {chapter.name}: {exc}") from None
 

@@ -245,7 +245,7 @@ def chapter_follows(notebook: Path) -> str:
 
 # Parameters the build itself passes: where a chapter reads or writes, and what it is handed
 # by other chapters. They are never set from the command line.
-BUILD_PARAMETERS = {"data_dir", "results_dir", "chapter_results", "baseline"}
+BUILD_PARAMETERS = {"data_dir", "results_dir", "chapter_results", "baseline", "chapter_name"}
 SETTABLE_TYPES = (bool, int, float, str)
 
 

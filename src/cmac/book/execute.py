@@ -338,11 +338,16 @@ def run_in_folder(
 ) -> ChapterRun:
     """Execute a chapter with its outputs (notebook, results, tables) kept inside ``run_dir``,
     reading its data from ``data_dir``, in this worker's kernel. Both folders reach the
-    chapter as its ``data_dir`` and ``results_dir`` parameters; its kernel notes which data
-    files it opens (:mod:`cmac.book.kernel`)."""
+    chapter as its ``data_dir`` and ``results_dir`` parameters, and its file's name as
+    ``chapter_name``; its kernel notes which data files it opens (:mod:`cmac.book.kernel`)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     reads_file = run_dir / READS_FILE
-    given = {**parameters, "data_dir": str(data_dir), "results_dir": str(run_dir)}
+    given = {
+        **parameters,
+        "chapter_name": source.stem,  # a chapter is named by its file: a copy is its own
+        "data_dir": str(data_dir),
+        "results_dir": str(run_dir),
+    }
     setup = setup_line(str(source.parent.resolve()), str(reads_file), str(data_dir))
     kernel = WorkerKernel.prepare(source.stem, setup)
     try:
