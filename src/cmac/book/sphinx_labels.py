@@ -4,7 +4,7 @@ A new chapter often starts as a copy of an old one, with the same figure and tab
 (``fig-density-fits``). Sphinx would warn "duplicate label", which the build treats as an
 error, so the copy could not be built until every name was changed. Instead, before Sphinx
 records the page's labels, each name that another page already holds is prefixed with this
-page's name (``95-new-chapter-fig-density-fits``), in its anchor and in this page's own
+page's name (``page-95-new-chapter-fig-density-fits``), in its anchor and in this page's own
 ``{numref}`` and ``{ref}`` links to it. The page that held the name first keeps its anchors.
 Sphinx reads pages in the order of their names, and keeps what it read between builds, so
 the same book always gets the same names. The house rule in tests/test_notebooks.py still
@@ -31,7 +31,9 @@ class RenameNamesHeldElsewhere(SphinxTransform):
     def apply(self, **kwargs: Any) -> None:
         labels = self.env.get_domain("std").labels  # name -> (docname, id, title)
         here = self.env.docname
-        prefix = PurePosixPath(here).name + "-"
+        page = PurePosixPath(here).name
+        # an id must start with a letter (docutils would drop a leading "95-")
+        prefix = f"{page}-" if page[:1].isalpha() else f"page-{page}-"
         renamed: dict[str, str] = {}
         for name, explicit in list(self.document.nametypes.items()):
             held = labels.get(name)
