@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import lxml.html
 import pytest
 import yaml
 
@@ -21,24 +22,24 @@ from cmac.book.citation import (
 from cmac.book.pdf import (
     PRINT_CSS,
     PRINT_PPI,
-    Chapter,
+    PrintedChapter,
     TitlePage,
     book_page,
     chapter_pages,
     chapters_in,
+    contents,
     finish_pdf,
-    follow_on_css,
     heading_texts,
     inject,
+    level_headings,
+    number_contents,
     pdf_links,
     print_size,
-    redirect_target,
     repaired_title,
     scale_figures_for_print,
-    short_endings,
-    title_page_html,
-    toc_html,
+    title_page,
 )
+from cmac.book.tidy import parse, serialize
 from cmac.paths import PROJECT_ROOT
 
 BUILT_PDF = PROJECT_ROOT / "_build" / "html" / PDF_NAME
@@ -72,13 +73,6 @@ INFO = BookInfo("CMAC and the clearance, 1992–2012", ("A team",), ("MIT",), "h
 TITLE = TitlePage(INFO, VERSION)
 
 
-def test_redirect_target() -> None:
-    assert redirect_target('<meta http-equiv="Refresh" content="0; url=intro.html" />') == (
-        "intro.html"
-    )
-    assert redirect_target(SINGLE_PAGE) is None
-
-
 def test_book_page_follows_the_redirect(tmp_path: Path) -> None:
     index = tmp_path / "index.html"
     index.write_text('<meta http-equiv="Refresh" content="0; url=intro.html" />')
@@ -87,12 +81,26 @@ def test_book_page_follows_the_redirect(tmp_path: Path) -> None:
     assert book_page(index) == index
 
 
+def chapters() -> list[PrintedChapter]:
+    return chapters_in(parse(SINGLE_PAGE))
+
+
 def test_chapters_in_a_single_page_build() -> None:
-    assert chapters_in(SINGLE_PAGE) == [
-        Chapter("about-this-book", "", "About this book"),
-        Chapter("document-chapters/01-context", "1", "Context & war"),
-        Chapter("document-chapters/02-finds", "2", "Finds per km2"),
+    assert chapters() == [
+        PrintedChapter("about-this-book", "", "About this book"),
+        PrintedChapter("document-chapters/01-context", "1", "Context & war"),
+        PrintedChapter("document-chapters/02-finds", "2", "Finds per km2"),
     ]
+
+
+def test_chapter_headings_are_levelled_for_top_level_bookmarks() -> None:
+    doc = parse(SINGLE_PAGE)
+    chapter = doc.get_element_by_id("finds")
+    chapter.append(lxml.html.fragment_fromstring("<section><h3>2.1. Part</h3></section>"))
+    level_headings(doc)
+    levels = [(h.tag, h.get("aria-level")) for h in doc.iter("h1", "h2", "h3")]
+    # the root page keeps its levels; each chapter's heading is a first level, as is its own
+    assert levels == [("h1", None), ("h2", "1"), ("h2", "1"), ("h3", "2")]
 
 
 def test_authors_from_citation_cff() -> None:
@@ -125,9 +133,13 @@ def test_book_reference_is_one_line_with_version_and_address() -> None:
     )
 
 
+def html_of(element: lxml.html.HtmlElement) -> str:
+    return lxml.html.tostring(element, encoding="unicode")
+
+
 def test_title_page_names_the_book_its_version_and_how_to_cite_it() -> None:
     info = BookInfo("A & B, 1992–2012", ("X",), (), "https://x.org/b/", "")
-    page = title_page_html(TitlePage(info, VERSION))
+    page = html_of(title_page(TitlePage(info, VERSION)))
     assert "A &amp; B" in page
     assert '<span class="nowrap">1992–2012</span>' in page
     assert "By X" in page
@@ -137,37 +149,43 @@ def test_title_page_names_the_book_its_version_and_how_to_cite_it() -> None:
 
 
 def test_toc_lists_chapters_in_order_with_known_pages() -> None:
-    chapters = chapters_in(SINGLE_PAGE)
-    toc = toc_html(chapters, {"document-chapters/01-context": 5})
-    items = re.findall(r"<li>.*?</li>", toc)
+    toc = contents(chapters(), {"document-chapters/01-context": 5})
+    items = [html_of(item) for item in toc.iter("li")]
     assert len(items) == 3
-    assert 'href="#document-chapters/01-context">Context &amp; war</a>' in items[1]
+    link = toc.find_class("chapter-title")[1]
+    assert (link.get("href"), link.text) == ("#document-chapters/01-context", "Context & war")
     assert '<span class="number">1</span>' in items[1]
     assert '<span class="page">5</span>' in items[1]
     assert '<span class="page"></span>' in items[2]  # not known: left empty, never guessed
 
 
 def test_inject_adds_stylesheet_and_front_matter_only() -> None:
-    result = inject(SINGLE_PAGE, "@page { size: A4; }", "<section id='front'></section>")
-    head, body = result.split("</head>")
-    assert '<style id="cmac-print-css" media="print">' in head
-    assert "@page { size: A4; }" in head
+    doc = parse(SINGLE_PAGE)
+    css = '@page { size: A4; }\n.a > .b::after { content: "&"; }'
+    inject(doc, css, [lxml.html.fragment_fromstring("<section id='front'></section>")])
+    head, body = serialize(doc).split("</head>")
+    assert f'<style id="cmac-print-css" media="print">\n{css}\n</style>' in head  # unescaped
     article = body.index('<article class="bd-article">')
-    assert body.index("<section id='front'></section>") > article
-    assert body.index("<section id='front'></section>") < body.index('id="about-this-book"')
-    removed = result.replace(
-        '<style id="cmac-print-css" media="print">\n@page { size: A4; }\n</style>\n', ""
-    ).replace("\n<section id='front'></section>\n", "")
-    assert removed == SINGLE_PAGE
+    assert article < body.index('<section id="front">') < body.index('id="about-this-book"')
+    doc.get_element_by_id("cmac-print-css").drop_tree()
+    doc.get_element_by_id("front").drop_tree()
+    assert serialize(doc) == serialize(parse(SINGLE_PAGE))
 
 
 def test_inject_refuses_a_page_without_an_article() -> None:
     with pytest.raises(RuntimeError, match="article"):
-        inject("<html><head></head><body></body></html>", "", "")
+        inject(parse("<html><head></head><body></body></html>"), "", [])
+
+
+def test_the_contents_get_their_page_numbers() -> None:
+    doc = parse(SINGLE_PAGE)
+    inject(doc, "", [contents(chapters(), {})])
+    number_contents(doc, chapters(), {"about-this-book": 3})
+    pages = [span.text for span in doc.find_class("page")]
+    assert pages == ["3", "", ""] and len(doc.xpath("//nav[@id='cmac-toc']")) == 1
 
 
 def test_chapter_pages_skip_the_contents_page() -> None:
-    chapters = chapters_in(SINGLE_PAGE)
     pages = [
         "Book title\nPage 1 of 5",
         "Contents\nAbout this book 3\n1 Context & war 4\n2 Finds per km2 5\nPage 2 of 5",
@@ -175,47 +193,12 @@ def test_chapter_pages_skip_the_contents_page() -> None:
         "1. Context\n& war\nText that mentions 2. Finds per km2.\nPage 4 of 5",
         "2. Finds per km2\nPage 5 of 5",
     ]
-    assert chapter_pages(pages, chapters) == {
+    assert chapter_pages(pages, chapters()) == {
         "about-this-book": 3,
         "document-chapters/01-context": 4,
         "document-chapters/02-finds": 5,
     }
-    assert chapter_pages(pages[:3], chapters) == {"about-this-book": 3}
-
-
-def test_chapter_pages_find_a_chapter_that_starts_lower_down_a_page() -> None:
-    chapters = chapters_in(SINGLE_PAGE)
-    pages = [
-        "Book title",
-        "Contents\nAbout this book 3\n1 Context & war 4\n2 Finds per km2 4",
-        "About this book\nIntro.",
-        "1. Context & war\nText.\nLast lines of chapter 1.\n2. Finds per km2\nMore text.",
-    ]
-    assert chapter_pages(pages, chapters)["document-chapters/02-finds"] == 4
-
-
-def test_a_nearly_empty_last_page_lets_the_next_chapter_follow_on() -> None:
-    chapters = chapters_in(SINGLE_PAGE)
-    full = " ".join(["word"] * 400)
-    pages = [
-        "Title",
-        "Contents",
-        "About this book\n" + full,
-        "1. Context & war\n" + full,
-        "two last lines",
-        "2. Finds per km2\n" + full,
-    ]
-    found = chapter_pages(pages, chapters)
-    assert found == {
-        "about-this-book": 3,
-        "document-chapters/01-context": 4,
-        "document-chapters/02-finds": 6,
-    }
-    assert short_endings(pages, chapters, found) == {"document-chapters/02-finds"}
-    pages[4] = full  # a full last page: a new page for chapter 2, as usual
-    assert short_endings(pages, chapters, found) == set()
-    css = follow_on_css({"document-chapters/02-finds"})
-    assert css == '[id="document-chapters/02-finds"] { break-before: auto !important; }'
+    assert chapter_pages(pages[:3], chapters()) == {"about-this-book": 3}
 
 
 def test_print_css_sets_a4_page_numbers_and_hides_the_web_page_frame() -> None:
@@ -257,7 +240,6 @@ def test_built_pdf_is_a4_with_title_page_and_page_numbers() -> None:
 
 
 def test_a_heading_alone_on_a_contents_line_is_not_its_page() -> None:
-    chapters = chapters_in(SINGLE_PAGE)
     pages = [
         "Book title",
         "Contents\nAbout this book\n3\n1 Context & war 4\n2 Finds per km2 5",
@@ -265,7 +247,7 @@ def test_a_heading_alone_on_a_contents_line_is_not_its_page() -> None:
         "1. Context & war\nText.",
         "2. Finds per km2\nText.",
     ]
-    assert chapter_pages(pages, chapters)["about-this-book"] == 3
+    assert chapter_pages(pages, chapters())["about-this-book"] == 3
 
 
 def test_pdf_links_stay_inside_the_pdf_or_go_to_the_published_site() -> None:
@@ -276,7 +258,9 @@ def test_pdf_links_stay_inside_the_pdf_or_go_to_the_published_site() -> None:
         '<a href="#fig-1">Fig. 1</a><a href="https://example.org/a?b=1&amp;c=2">web</a>'
         '<link rel="stylesheet" href="_static/book.css">'
     )
-    fixed = pdf_links(page, "https://book.example/")
+    doc = parse(page)
+    pdf_links(doc, "https://book.example/")
+    fixed = serialize(doc)
     assert '<a href="#term-CMAC">CMAC</a>' in fixed  # the anchor is in the page
     assert 'href="https://book.example/results.html#r-x-growth"' in fixed
     assert 'href="https://book.example/cmac-study-data.zip"' in fixed
@@ -412,7 +396,7 @@ def test_bookmark_titles_are_repaired_from_the_headings() -> None:
         '<h1>Book</h1><h2><span class="section-number">8. </span>Beyond the report: the '
         'Ottawa deadlines<a class="headerlink" href="#x">#</a></h2><h2>8.1. Casualties</h2>'
     )
-    headings = heading_texts(page)
+    headings = heading_texts(parse(page))
     assert headings == ["Book", "8. Beyond the report: the Ottawa deadlines", "8.1. Casualties"]
     doubled = "8. 8. Beyond the report: the Beyond the report: the Ottawa deadlines"
     assert repaired_title(doubled, headings) == headings[1]

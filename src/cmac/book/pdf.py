@@ -1,36 +1,39 @@
 """The book as a PDF a reviewer can be handed: A4, numbered pages, a title page and contents.
 
 Headless Chromium prints jupyter-book's single-page build. Before printing, a copy of that
-page gets a title page, a table of contents and a print stylesheet (``print.css``, next to
-this module: a file under ``_static`` would be added to every web page). The chapters stay
-as they are. Chromium cannot put page numbers into the contents (no ``target-counter``), so
-the book is printed twice: the second time with the pages where the first print put each
-chapter, read back with ``pdftotext``.
+page (edited as a tree, with lxml) gets a title page, a table of contents and a print
+stylesheet (``print.css``, next to this module: a file under ``_static`` would be added to
+every web page). The chapters stay as they are. Chromium cannot put page numbers into the
+contents (no ``target-counter``), so the book is printed twice: the second time with the pages
+where the first print put each chapter, read back with ``pdftotext``.
 
-Chromium writes the bookmarks (``--generate-pdf-document-outline``: one per heading, from
-the tagged structure it also writes for screen readers). Its figures are printed from copies
-scaled to the size they take on the page at :data:`PRINT_PPI`, and the finished file is
-rewritten by qpdf (pikepdf) with its objects in compressed object streams: Chromium writes
-every element of the tagged structure as an object of its own, uncompressed.
+Chromium writes the bookmarks (``--generate-pdf-document-outline``: one per heading, nested by
+heading level, from the tagged structure it also writes for screen readers). Its figures are
+printed from copies scaled to the size they take on the page at :data:`PRINT_PPI`, and the
+finished file is rewritten by qpdf (pikepdf) with its objects in compressed object streams:
+Chromium writes every element of the tagged structure as an object of its own, uncompressed.
 """
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
+
+from lxml.html import HtmlElement
+from lxml.html import builder as E
 
 from cmac.book.citation import BookInfo, BookVersion, book_info, book_reference, book_version
 from cmac.book.execute import BuildError
 from cmac.book.site import CHROMIUM_FLAGS
+from cmac.book.tidy import parse, redirect_target, serialize
 from cmac.paths import PROJECT_ROOT
 
 PRINT_CSS = Path(__file__).with_name("print.css")
@@ -44,10 +47,11 @@ PRINT_PPI = 150
 PRINT_COLOURS = 128
 FIGURE_BOX_MM = (176.0, 190.0)
 CSS_PX_PER_INCH = 96
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 @dataclass(frozen=True)
-class Chapter:
+class PrintedChapter:
     """One entry of the contents: the anchor it starts at, its number ('' if none), title."""
 
     anchor: str
@@ -66,166 +70,150 @@ class TitlePage:
     version: BookVersion
 
 
-def redirect_target(page: str) -> str | None:
-    """Where a ``<meta http-equiv="Refresh">`` page sends the browser, if it is one."""
-    match = re.search(
-        r"""<meta\s+http-equiv=["']?refresh["']?\s+content=["'][^"']*url=([^"']+)["']""",
-        page,
-        re.IGNORECASE,
-    )
-    return match.group(1).strip() if match else None
-
-
 def book_page(index: Path) -> Path:
     """The single page that holds the book (Sphinx's index.html may only redirect to it)."""
-    target = redirect_target(index.read_text(encoding="utf-8"))
+    target = redirect_target(parse(index.read_text(encoding="utf-8")))
     return index.parent / target if target else index
 
 
-def read_title_page(root: Path = PROJECT_ROOT, parameters: tuple[str, ...] = ()) -> TitlePage:
-    return TitlePage(book_info(root), book_version(root, parameters))
+def text_without(element: HtmlElement, *dropped: str) -> str:
+    """An element's text, spaces collapsed, without what is inside the ``dropped`` classes."""
+    copy = deepcopy(element)
+    for name in dropped:
+        for inner in copy.find_class(name):
+            inner.drop_tree()  # its tail, the text after it, stays
+    return " ".join(copy.text_content().split())
 
 
-def plain_text(fragment: str) -> str:
-    """The text of an HTML fragment: tags dropped, entities decoded, spaces collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+def heading_of(section: HtmlElement) -> HtmlElement | None:
+    return next((child for child in section if child.tag in HEADINGS), None)
 
 
-# A section's heading, after any label targets (``<span id="..."></span>``) Sphinx puts first.
-HEADING = (
-    r'(?:<span id="[^"]*"></span>\s*)*'
-    r'<h(?P<level>[12])>(?P<heading>.*?)(?:<a\s[^>]*class="headerlink".*?)?</h(?P=level)>'
-)
+def chapter_sections(doc: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """Each chapter of a singlehtml build: its anchor (the empty span Sphinx puts before the
+    chapter) and its section."""
+    for span in doc.xpath("//article//span[starts-with(@id, 'document-')]"):
+        section = span.getnext()
+        if section is not None and section.tag == "section":
+            yield span.get("id"), section
 
 
-def chapters_in(page: str) -> list[Chapter]:
+def chapters_in(doc: HtmlElement) -> list[PrintedChapter]:
     """The root page and every chapter of a singlehtml build, in book order."""
-    article = page[page.find("<article") :] if "<article" in page else page
     chapters = []
-    root = re.search(r'<section[^>]*\bid="(?P<anchor>[^"]+)"[^>]*>\s*' + HEADING, article, re.S)
-    if root and root.group("level") == "1":
-        chapters.append(Chapter(root.group("anchor"), "", plain_text(root.group("heading"))))
-    for match in re.finditer(
-        r'<span id="(?P<anchor>document-[^"]+)"></span>\s*<section[^>]*>\s*' + HEADING,
-        article,
-        re.S,
-    ):
-        heading = match.group("heading")
-        number = re.match(r'\s*<span class="section-number">([^<]*)</span>', heading)
-        if number:
-            heading = heading[number.end() :]
-        chapters.append(
-            Chapter(
-                match.group("anchor"),
-                number.group(1).strip().rstrip(".") if number else "",
-                plain_text(heading),
-            )
-        )
+    root = next(iter(doc.xpath("//article//section[@id]")), None)
+    heading = heading_of(root) if root is not None else None
+    if heading is not None and heading.tag == "h1":
+        chapters.append(PrintedChapter(root.get("id"), "", text_without(heading, "headerlink")))
+    for anchor, section in chapter_sections(doc):
+        if (heading := heading_of(section)) is None:
+            continue
+        number = "".join(n.text_content() for n in heading.find_class("section-number"))
+        title = text_without(heading, "headerlink", "section-number")
+        chapters.append(PrintedChapter(anchor, number.strip().rstrip("."), title))
     return chapters
 
 
-def keep_ranges(text: str) -> str:
-    """Escaped text in which a year range such as 1992–2012 is never split across lines."""
-    return re.sub(r"(\d{4}–\d{2,4})", r'<span class="nowrap">\1</span>', html.escape(text))
+def level_headings(doc: HtmlElement) -> None:
+    """Bookmarks for the chapters at the top level, beside the landing page. Chromium nests
+    the outline by heading level, and the single-page build makes each chapter an h2 within
+    the landing page's h1; each heading in a chapter gets, as its aria-level, its depth in
+    the chapter's sections (the chapter's own heading 1)."""
+    for _, chapter in chapter_sections(doc):
+        outer = sum(1 for _ in chapter.iterancestors("section"))
+        for heading in chapter.iter(*HEADINGS):
+            depth = sum(1 for _ in heading.iterancestors("section")) - outer
+            heading.set("aria-level", str(min(max(depth, 1), 6)))
 
 
-def title_page_html(page: TitlePage) -> str:
-    e = html.escape
+def heading_texts(doc: HtmlElement) -> list[str]:
+    """The text of every h1–h6 of a page, in order (a heading's "#" link left out)."""
+    return [text_without(heading, "headerlink") for heading in doc.iter(*HEADINGS)]
+
+
+def keep_ranges(text: str) -> list[str | HtmlElement]:
+    """Text in which a year range such as 1992–2012 is never split across lines."""
+    parts = re.split(r"(\d{4}–\d{2,4})", text)  # the ranges at odd places
+    return [E.SPAN(part, E.CLASS("nowrap")) if i % 2 else part for i, part in enumerate(parts)]
+
+
+def title_page(page: TitlePage) -> HtmlElement:
     version = page.version
-    return f"""<section id="cmac-title-page">
-<div>
-<p class="title">{keep_ranges(page.info.title)}</p>
-<p class="byline">By {e(page.info.author)}</p>
-<p class="disclaimer">Not a publication of the Cambodian Mine Action Centre (CMAC) or of JICA.</p>
-<dl>
-<dt>Version</dt><dd>{e(version.release)}</dd>
-<dt>Commit</dt><dd><code>{e(version.commit)}</code></dd>
-<dt>Built</dt><dd>{e(version.date)}</dd>
-</dl>
-</div>
-<div class="cite">
-<p class="cite-heading">How to cite</p>
-<p>{keep_ranges(book_reference(page.info, version))}</p>
-</div>
-</section>"""
-
-
-def toc_html(chapters: list[Chapter], pages: dict[str, int]) -> str:
-    """The contents; a chapter whose page is not known gets an empty page column."""
-    e = html.escape
-    rows = [
-        f'<li><span class="number">{e(c.number)}</span>'
-        f'<a class="chapter-title" href="#{e(c.anchor)}">{e(c.title)}</a>'
-        f'<span class="leader"></span><span class="page">{pages.get(c.anchor, "")}</span></li>'
-        for c in chapters
-    ]
-    return '<nav id="cmac-toc">\n<h1>Contents</h1>\n<ol>\n' + "\n".join(rows) + "\n</ol>\n</nav>"
-
-
-def inject(page: str, css: str, front_matter: str) -> str:
-    """The page with the print stylesheet at the end of its head and the front matter at the
-    start of its article (the theme's own print contents are hidden by the stylesheet)."""
-    head = page.find("</head>")
-    article = re.search(r"<article\b[^>]*>", page)
-    if head < 0 or not article or article.start() < head:
-        raise BuildError("the single-page book has no </head> or <article> to print from")
-    style = f'<style id="cmac-print-css" media="print">\n{css}\n</style>\n'
-    return (
-        page[:head]
-        + style
-        + page[head : article.end()]
-        + "\n"
-        + front_matter
-        + "\n"
-        + page[article.end() :]
+    return E.SECTION(
+        E.DIV(
+            E.P(E.CLASS("title"), *keep_ranges(page.info.title)),
+            E.P(E.CLASS("byline"), f"By {page.info.author}"),
+            E.P(
+                E.CLASS("disclaimer"),
+                "Not a publication of the Cambodian Mine Action Centre (CMAC) or of JICA.",
+            ),
+            E.DL(
+                E.DT("Version"),
+                E.DD(version.release),
+                E.DT("Commit"),
+                E.DD(E.CODE(version.commit)),
+                E.DT("Built"),
+                E.DD(version.date),
+            ),
+        ),
+        E.DIV(
+            E.CLASS("cite"),
+            E.P(E.CLASS("cite-heading"), "How to cite"),
+            E.P(*keep_ranges(book_reference(page.info, version))),
+        ),
+        id="cmac-title-page",
     )
 
 
-def chapter_pages(page_texts: list[str], chapters: list[Chapter]) -> dict[str, int]:
+def contents(chapters: list[PrintedChapter], pages: dict[str, int]) -> HtmlElement:
+    """The contents; a chapter whose page is not known gets an empty page column."""
+    rows = [
+        E.LI(
+            E.SPAN(E.CLASS("number"), c.number),
+            E.A(E.CLASS("chapter-title"), c.title, href=f"#{c.anchor}"),
+            E.SPAN(E.CLASS("leader")),
+            E.SPAN(E.CLASS("page"), str(pages.get(c.anchor, ""))),
+        )
+        for c in chapters
+    ]
+    return E.NAV(E.H1("Contents"), E.OL(*rows), id="cmac-toc")
+
+
+def inject(doc: HtmlElement, css: str, front_matter: list[HtmlElement]) -> None:
+    """The print stylesheet at the end of the page's head, the front matter at the start of
+    its article (the theme's own print contents are hidden by the stylesheet)."""
+    head, article = doc.find("head"), next(doc.iter("article"), None)
+    if head is None or article is None:
+        raise BuildError("the single-page book has no <head> or <article> to print from")
+    head.append(E.STYLE(f"\n{css}\n", id="cmac-print-css", media="print"))
+    for position, element in enumerate(front_matter):
+        article.insert(position, element)
+
+
+def number_contents(
+    doc: HtmlElement, chapters: list[PrintedChapter], pages: dict[str, int]
+) -> None:
+    """The contents, with these pages (the contents are in the page, from :func:`inject`)."""
+    (old,) = doc.xpath("//nav[@id='cmac-toc']")
+    old.getparent().replace(old, contents(chapters, pages))
+
+
+def chapter_pages(page_texts: list[str], chapters: list[PrintedChapter]) -> dict[str, int]:
     """The first page (1-based) of each chapter: the page with its heading on a line of its
-    own (at the top, or lower down where the chapter follows on from a short ending),
-    searched in order so that the contents page, which lists them all, never matches."""
+    own, searched in order so that the contents page, which lists them all, never matches."""
     found: dict[str, int] = {}
     # after the contents page, which lists every heading on a line of its own
-    contents = [i for i, text in enumerate(page_texts) if text.lstrip().startswith("Contents")]
-    start = contents[0] + 1 if contents else 0
+    listed = [i for i, text in enumerate(page_texts) if text.lstrip().startswith("Contents")]
+    start = listed[0] + 1 if listed else 0
     for chapter in chapters:
         heading = r"\s+".join(map(re.escape, chapter.heading.split()))
         pattern = re.compile(rf"(?:^|\n)\s*{heading}\s*(?:\n|$)")
         for index in range(start, len(page_texts)):
             if pattern.search(page_texts[index]):
                 found[chapter.anchor] = index + 1
-                start = index  # the next chapter may start on this same page
+                start = index + 1  # print.css starts each chapter on a new page
                 break
     return found
-
-
-# A chapter's last page with fewer words than this is nearly empty: the next chapter then
-# starts on that page instead of a new one.
-SHORT_PAGE_WORDS = 120
-
-
-def short_endings(
-    page_texts: list[str], chapters: list[Chapter], pages: dict[str, int]
-) -> set[str]:
-    """Chapters that should follow on from the previous chapter's nearly empty last page."""
-    follow_on = set()
-    for previous, chapter in zip(chapters, chapters[1:], strict=False):
-        first, start = pages.get(previous.anchor), pages.get(chapter.anchor)
-        if first is None or start is None or start - 1 <= first:
-            continue  # unknown, or the previous chapter has a single page
-        last_page = page_texts[start - 2]
-        if len(last_page.split()) < SHORT_PAGE_WORDS:
-            follow_on.add(chapter.anchor)
-    return follow_on
-
-
-def follow_on_css(anchors: set[str]) -> str:
-    """Let these chapters start on the page where the previous one ended (print.css starts
-    each chapter on a new page at its anchor, the span before its section)."""
-    return "\n".join(
-        f'[id="{anchor}"] {{ break-before: auto !important; }}' for anchor in sorted(anchors)
-    )
 
 
 def pdf_page_texts(pdf: Path) -> list[str]:
@@ -312,39 +300,6 @@ def scale_figures_for_print(images: Path, ppi: int = PRINT_PPI) -> None:
         smaller.save(path, optimize=True)
 
 
-class HeadingTexts(HTMLParser):
-    """The text of every h1–h6 of a page, in order (a heading's "#" link left out)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.texts: list[str] = []
-        self.depth = 0  # inside a heading: 1, and 2 or more inside its "#" link
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if re.fullmatch(r"h[1-6]", tag):
-            self.depth, self.parts = 1, []
-        elif self.depth and tag == "a" and "headerlink" in (dict(attrs).get("class") or ""):
-            self.depth += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.depth > 1 and tag == "a":
-            self.depth -= 1
-        elif self.depth and re.fullmatch(r"h[1-6]", tag):
-            self.texts.append(" ".join("".join(self.parts).split()))
-            self.depth = 0
-
-    def handle_data(self, data: str) -> None:
-        if self.depth == 1:
-            self.parts.append(data)
-
-
-def heading_texts(page: str) -> list[str]:
-    parser = HeadingTexts()
-    parser.feed(page)
-    return parser.texts
-
-
 def is_subsequence(short: str, long: str) -> bool:
     rest = iter(long)
     return all(character in rest for character in short)
@@ -395,33 +350,21 @@ def finish_pdf(pdf: Path, headings: list[str]) -> None:
     packed.replace(pdf)
 
 
-ANCHOR_HREF = re.compile(r'(<a\b[^>]*?\bhref=")([^"]*)(")')
-
-
-def pdf_links(page: str, base_url: str) -> str:
+def pdf_links(doc: HtmlElement, base_url: str) -> None:
     """Links a PDF reader can follow. A relative link (to another page of the site, a
     download) would point into the folder the PDF was printed in; it goes to the target
     inside this page when the page holds the anchor, else to the published site."""
-    ids = set(re.findall(r'\bid="([^"]+)"', page))
-
-    def fixed(match: re.Match[str]) -> str:
-        href = html.unescape(match.group(2))
-        if not href or href.startswith("#") or re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
-            return match.group(0)
+    ids = set(doc.xpath("//@id"))
+    for link in doc.xpath("//a[@href]"):
+        href = link.get("href")
+        if not href or href.startswith("#") or urlsplit(href).scheme:
+            continue
         path, _, anchor = href.partition("#")
         if anchor and anchor in ids:
-            target = f"#{anchor}"
+            link.set("href", f"#{anchor}")
         else:
-            target = urljoin(base_url, re.sub(r"^(\.\.?/)+", "", path)) + (
-                f"#{anchor}" if anchor else ""
-            )
-        return match.group(1) + html.escape(target, quote=True) + match.group(3)
-
-    return ANCHOR_HREF.sub(fixed, page)
-
-
-def front_matter(title: TitlePage, chapters: list[Chapter], pages: dict[str, int]) -> str:
-    return title_page_html(title) + "\n" + toc_html(chapters, pages)
+            site_path = re.sub(r"^(\.\.?/)+", "", path)  # a URL, not HTML
+            link.set("href", urljoin(base_url, site_path) + (f"#{anchor}" if anchor else ""))
 
 
 def print_pdf(
@@ -430,30 +373,30 @@ def print_pdf(
     """The whole book as one A4 PDF, printed by headless Chromium from the single-page build,
     with a title page and a table of contents with page numbers."""
     source = book_page(singlehtml_index)
-    page = source.read_text(encoding="utf-8")
-    chapters = chapters_in(page)
+    doc = parse(source.read_text(encoding="utf-8"))
+    chapters = chapters_in(doc)
     if not chapters:
         raise BuildError(f"no chapters found in {source}")
-    title = read_title_page(root, parameters)
-    page = pdf_links(page, title.info.base_url)
+    title = TitlePage(book_info(root), book_version(root, parameters))
+    pdf_links(doc, title.info.base_url)
+    headings = heading_texts(doc)
+    level_headings(doc)
     css = PRINT_CSS.read_text(encoding="utf-8")
+    inject(doc, css, [title_page(title), contents(chapters, {})])
     printable = source.with_name(PRINT_PAGE)  # beside it, so that _static/ and _images/ load
     scale_figures_for_print(source.parent / "_images")
     pages: dict[str, int] = {}
-    follow_on: set[str] = set()
     for _ in range(MAX_PRINTS):
-        styles = css + "\n" + follow_on_css(follow_on)
-        printable.write_text(inject(page, styles, front_matter(title, chapters, pages)), "utf-8")
+        printable.write_text(serialize(doc), "utf-8")
         run_chromium(printable, pdf)
-        texts = pdf_page_texts(pdf)
-        found = chapter_pages(texts, chapters)
-        more = short_endings(texts, chapters, found) - follow_on
-        if found == pages and not more:
+        found = chapter_pages(pdf_page_texts(pdf), chapters)
+        if found == pages:
             break
-        pages, follow_on = found, follow_on | more
+        pages = found
+        number_contents(doc, chapters, pages)
     else:  # the numbers never settled: print the contents without them rather than wrong
-        styles = css + "\n" + follow_on_css(follow_on)
-        printable.write_text(inject(page, styles, front_matter(title, chapters, {})), "utf-8")
+        number_contents(doc, chapters, {})
+        printable.write_text(serialize(doc), "utf-8")
         run_chromium(printable, pdf)
     printable.unlink()
-    finish_pdf(pdf, heading_texts(page))
+    finish_pdf(pdf, headings)
