@@ -344,6 +344,16 @@ def test_built_pdf_has_a_bookmark_for_every_chapter_and_section() -> None:
     assert not [t for t in titles if re.search(r"[a-z][A-Z]", t.replace("UXO", ""))], titles
     depth = {title: d for d, _, title in items}
     assert depth["5.1. Trend"] > depth["5. Trends and breaks in clearance output"]
+    # chapters beside the contents and the landing page, not nested under the landing page
+    assert {depth[t] for t in chapters} == {depth["Contents"]} == {0}
+
+
+@built
+def test_built_pdf_starts_every_chapter_on_a_new_page() -> None:
+    text = pdf_tool_output("pdftotext", str(BUILT_PDF), "-").split("\f")
+    chapters = [(p, t) for _, p, t in built_pdf_outline() if re.match(r"\d+\. \S", t)]
+    late = [t for p, t in chapters if not text[p - 1].lstrip().startswith(t.split()[0])]
+    assert len(chapters) >= 12 and not late, late
 
 
 def link_pages(document: object, page_index: int) -> list[int]:
