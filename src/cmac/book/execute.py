@@ -99,7 +99,7 @@ class CellsStarted:
             return ""
         index, cell = self.cells[-1]
         injected = sum(INJECTED_TAG in c.metadata.get("tags", []) for _, c in self.cells[:-1])
-        lines = cell.source.strip().splitlines()
+        lines = cell.source.strip().splitlines() or ["empty cell"]
         return f"while cell {index + 1 - injected} ({lines[0][:60]}) was running"
 
 
