@@ -344,3 +344,42 @@ def test_an_ascii_locale_still_reads_the_project_as_utf8(tmp_path: Path) -> None
     assert done.returncode == 1
     assert "'nope' is not a parameter of 05-trends-and-breaks" in done.stderr, done.stderr
     assert "Unicode" not in done.stderr
+
+
+def test_the_cell_a_kernel_never_answered_is_numbered_as_stored() -> None:
+    from nbformat.v4 import new_markdown_cell
+
+    from cmac.book.execute import CellsStarted
+
+    started = CellsStarted()
+    assert started.running() == ""
+    injected = new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]})
+    for index, cell in enumerate(
+        [new_markdown_cell("# A"), new_code_cell("x = 1"), injected, new_code_cell("\nrun()\n")]
+    ):
+        if cell.cell_type == "code":
+            started(cell=cell, cell_index=index)
+    assert started.running() == "while cell 3 (run()) was running"
+
+
+@pytest.mark.slow
+def test_a_kept_kernel_runs_chapter_after_chapter_and_closes_their_clients(
+    tmp_path: Path,
+) -> None:
+    from cmac.book.execute import WorkerKernel, run_in_folder
+
+    source = two_cell_notebook(tmp_path / "01-a.ipynb", "data_dir = ''\nresults_dir = ''", "1")
+    try:
+        managers = []
+        for run in ("first", "second"):
+            run_in_folder(source, tmp_path / run, {}, PROJECT_ROOT / "data")
+            managers.append(WorkerKernel.manager)
+            assert WorkerKernel.manager.clients == []  # nbclient's client for the chapter
+        assert managers[0] is managers[1]  # one kernel ran both
+        first, second = (
+            nbformat.read(tmp_path / run / "01-a.ipynb", as_version=4)
+            for run in ["first", "second"]
+        )
+        assert first == second  # numbered from 1 both times, as in a kernel of its own
+    finally:
+        WorkerKernel.discard()

@@ -83,47 +83,24 @@ def drop_run_details(notebook: Any) -> None:
             cell.id = "injected-parameters"  # papermill draws a random one
 
 
-ENGINE = "cmac"
+class CellsStarted:
+    """nbclient's ``on_cell_execute`` hook: the cells the kernel was given, so that the one it
+    never answered can be named (papermill writes the notebook only when the run ends)."""
 
+    def __init__(self) -> None:
+        self.cells: list[tuple[int, Any]] = []
 
-@functools.cache
-def register_engine() -> None:
-    """papermill's nbclient engine, changed in two ways (papermill's engines are its
-    extension point):
+    def __call__(self, cell: Any, cell_index: int, **_: Any) -> None:
+        self.cells.append((cell_index, cell))
 
-    - given ``kernel``, a :class:`Kernel`, it runs the notebook through that kernel's ready
-      client, instead of connecting a new client and waiting 0.2 s for its handshake;
-    - it writes the executed notebook when the run ends (also when the kernel dies, so the
-      cell it was running can be named), not before and after every cell: those writes, each
-      with a full schema check, were most of papermill's own time.
-    """
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-
-    class KeptKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(
-            cls, nb_man: Any, kernel_name: str, kernel: Kernel | None = None, **kwargs: Any
-        ) -> Any:
-            output_path, nb_man.output_path = nb_man.output_path, None
-            try:
-                if kernel is None:
-                    return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
-                client = PapermillNotebookClient(
-                    nb_man,
-                    km=kernel.manager,
-                    kernel_name=kernel_name,
-                    timeout=kwargs["execution_timeout"],
-                    log=logger,
-                    log_output=False,
-                )
-                client.kc = kernel.client  # nbclient connects a client only if it has none
-                return client.execute()
-            finally:
-                nb_man.output_path = output_path  # papermill's notebook_complete writes it
-
-    papermill_engines.register(ENGINE, KeptKernelEngine)
+    def running(self) -> str:
+        """'while cell N (first line) was running', numbered as in the stored notebook."""
+        if not self.cells:
+            return ""
+        index, cell = self.cells[-1]
+        injected = sum(INJECTED_TAG in c.metadata.get("tags", []) for _, c in self.cells[:-1])
+        lines = cell.source.strip().splitlines() or ["empty cell"]
+        return f"while cell {index + 1 - injected} ({lines[0][:60]}) was running"
 
 
 def execute_chapter(
@@ -131,30 +108,33 @@ def execute_chapter(
     target: Path,
     parameters: dict[str, object],
     timeout: int = CELL_TIMEOUT_S,
-    kernel: Kernel | None = None,
+    kernel: Any = None,
 ) -> float:
     """Run one notebook with papermill into target; returns seconds taken. A cell that runs
-    longer than ``timeout`` seconds stops the run. ``kernel``: a started kernel and its ready
-    client to run it in (default: a new kernel of its own)."""
+    longer than ``timeout`` seconds stops the run. ``kernel``: the manager of a started
+    kernel to run it in (default: a new kernel of its own)."""
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     target.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    register_engine()
+    cells = CellsStarted()
     try:
         papermill.execute_notebook(
             str(source),
             str(target),
             parameters=parameters,
-            engine_name=ENGINE,
             kernel_name="python3",
             cwd=str(source.parent),
             progress_bar=False,
             log_output=False,
+            # written once, when the run ends: a write per cell, each with a full schema
+            # check, was most of papermill's own time
+            request_save_on_cell_execute=False,
             execution_timeout=timeout,
-            **({"kernel": kernel} if kernel else KERNEL_OPTIONS),
+            on_cell_execute=cells,
+            **({"km": kernel} if kernel else KERNEL_OPTIONS),
         )
     except PapermillExecutionError as exc:
         number, first_line = source_cell(target, exc.cell_index)
@@ -167,7 +147,7 @@ def execute_chapter(
             DeadKernelError: "the kernel died",
             CellTimeoutError: f"a cell ran longer than {timeout} s:",
         }.get(type(exc), f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        raise KernelLost(f"chapter {source.stem}: {what} {running_cell(target)}") from None
+        raise KernelLost(f"chapter {source.stem}: {what} {cells.running()}") from None
     finish_notebook(target)
     return time.perf_counter() - started
 
@@ -176,57 +156,65 @@ class KernelLost(BuildError):
     """The kernel died or overran: it cannot run another chapter."""
 
 
-@dataclass
-class Kernel:
-    """A started kernel and one client of it, connected and ready: papermill runs chapter
-    after chapter through both, so no chapter waits for a new client to connect."""
+@functools.cache
+def kept_kernel_manager() -> type:
+    """jupyter_client's asynchronous kernel manager (nbclient's own: with a blocking one,
+    nbclient waits on the output channel and never notices a dead kernel), for a kernel that
+    runs chapter after chapter. nbclient connects a client of its own for each chapter and
+    leaves it open, the kernel not being its own: the manager closes them after each one."""
+    from jupyter_client.manager import AsyncKernelManager
 
-    manager: Any
-    client: Any
+    class KeptKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.clients: list[Any] = []
+
+        def client(self, **kwargs: Any) -> Any:
+            client = super().client(**kwargs)
+            self.clients.append(client)
+            return client
+
+        def close_clients(self) -> None:
+            while self.clients:
+                self.clients.pop().stop_channels()
+
+    return KeptKernelManager
 
 
 class WorkerKernel:
     """The one kernel of this process (a build worker), started when first needed and shut
-    down when the process ends. Its manager and client are asynchronous, as nbclient's own:
-    with blocking ones, nbclient waits on the output channel and never notices a dead
-    kernel."""
+    down when the process ends."""
 
-    kernel: Kernel | None = None
+    manager: Any = None
 
     @classmethod
-    def get(cls) -> Kernel:
+    def get(cls) -> Any:
         from jupyter_core.utils import run_sync
 
-        if cls.kernel is None or not run_sync(cls.kernel.manager.is_alive)():
+        if cls.manager is None or not run_sync(cls.manager.is_alive)():
             from multiprocessing.util import Finalize
 
-            from jupyter_client.manager import AsyncKernelManager
-
             cls.discard()
-            manager = AsyncKernelManager(kernel_name="python3")
+            manager = kept_kernel_manager()(kernel_name="python3")
             run_sync(manager.start_kernel)(**KERNEL_OPTIONS)
-            cls.kernel = Kernel(manager, manager.client())
+            cls.manager = manager
             Finalize(None, cls.discard, exitpriority=100)  # when the worker exits
-            cls.kernel.client.allow_stdin = False  # input() fails instead of waiting forever
-            cls.kernel.client.start_channels()
-            # once per kernel: the handshake that makes sure no output is missed
-            run_sync(cls.kernel.client.wait_for_ready)(timeout=KERNEL_START_TIMEOUT_S)
-        return cls.kernel
+        return cls.manager
 
     @classmethod
     def discard(cls) -> None:
         from jupyter_core.utils import run_sync
 
-        kernel, cls.kernel = cls.kernel, None
-        if kernel is not None:
+        manager, cls.manager = cls.manager, None
+        if manager is not None:
             try:
-                kernel.client.stop_channels()
-                run_sync(kernel.manager.shutdown_kernel)(now=True)
+                manager.close_clients()
+                run_sync(manager.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - it is going away either way
                 pass
 
     @classmethod
-    def prepare(cls, chapter: str, code: str) -> Kernel:
+    def prepare(cls, chapter: str, code: str) -> Any:
         """The worker's kernel, cleared for the next chapter by running ``code``. A kernel
         that dies while starting (two started at once can race for a TCP port) is replaced
         once before the chapter fails."""
@@ -236,10 +224,10 @@ class WorkerKernel:
             return cls._prepare_once(chapter, code)  # a fresh kernel: the failed one is gone
 
     @classmethod
-    def _prepare_once(cls, chapter: str, code: str) -> Kernel:
+    def _prepare_once(cls, chapter: str, code: str) -> Any:
         try:
-            kernel = cls.get()
-            reply = run_quietly(kernel.manager, code, KERNEL_START_TIMEOUT_S)
+            manager = cls.get()
+            reply = run_quietly(manager, code, KERNEL_START_TIMEOUT_S)
         except (RuntimeError, TimeoutError) as exc:
             cls.discard()
             raise BuildError(f"chapter {chapter}: its kernel did not start: {exc}") from None
@@ -250,15 +238,14 @@ class WorkerKernel:
                 f"chapter {chapter}: its kernel could not be prepared: "
                 f"{content.get('ename')}: {content.get('evalue')}"
             )
-        return kernel
+        return manager
 
 
 def warm_kernel() -> None:
     """Start this worker's kernel and import the study in it, before its first chapter. A
     kernel that fails here is dropped: the chapter then starts its own and reports it."""
     try:
-        kernel = WorkerKernel.get()
-        run_quietly(kernel.manager, IMPORT_STUDY, KERNEL_START_TIMEOUT_S)
+        run_quietly(WorkerKernel.get(), IMPORT_STUDY, KERNEL_START_TIMEOUT_S)
     except Exception:  # noqa: BLE001 - the chapter that needs the kernel names the failure
         WorkerKernel.discard()
 
@@ -266,7 +253,7 @@ def warm_kernel() -> None:
 def run_quietly(manager: Any, code: str, timeout: float) -> dict:
     """Run ``code`` in the kernel and return its reply, through a client of its own that
     opens the request channel only: there is no output to collect, so no handshake to wait
-    for (0.2 s each time), and papermill's client is left alone."""
+    for (0.2 s each time)."""
     import queue
 
     from jupyter_client.blocking import BlockingKernelClient
@@ -307,25 +294,6 @@ def source_cell(executed: Path, index: int) -> tuple[int, str]:
     return index + 1 - injected, (lines[0][:60] if lines else "empty cell")
 
 
-def running_cell(executed: Path) -> str:
-    """'while cell N (first line) was running': the first cell papermill started that the
-    kernel never answered, in the executed copy; empty if it cannot tell."""
-    import nbformat
-
-    try:
-        notebook = nbformat.read(executed, as_version=4)
-    except (OSError, ValueError):
-        return ""
-    for index, cell in enumerate(notebook.cells):
-        metadata = cell.get("metadata", {})
-        started = metadata.get("papermill", {}).get("start_time")
-        answered = metadata.get("execution", {}).get("shell.execute_reply")
-        if cell.get("cell_type") == "code" and started and not answered:
-            number, first_line = source_cell(executed, index)
-            return f"while cell {number} ({first_line}) was running"
-    return ""
-
-
 @dataclass(frozen=True)
 class ChapterRun:
     name: str
@@ -355,4 +323,6 @@ def run_in_folder(
     except KernelLost:
         WorkerKernel.discard()
         raise
+    finally:
+        kernel.close_clients()
     return ChapterRun(source.stem, seconds, recorded_reads(run_dir))

@@ -72,8 +72,8 @@ def fresh_chapter(folder: str, reads_file: str, data_dir: str) -> None:
         # they would in a fresh kernel; the filters to restore are the ones after that.
         import_study()
         _START_FILTERS = list(warnings.filters)
+    warnings.resetwarnings()  # also forgets which warnings were already shown once
     warnings.filters[:] = _START_FILTERS
-    warnings._filters_mutated()  # type: ignore[attr-defined]
     if "matplotlib" in sys.modules:
         import matplotlib
         import matplotlib.pyplot

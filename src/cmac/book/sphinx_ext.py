@@ -12,8 +12,9 @@
   which _config.yml names in the theme's ``article_header_end``): "Cite", to the page's cite
   box, on pages that have one, and "PDF", the whole book's PDF (the theme's download menu,
   whose .pdf item printed the current page, is off: ``use_download_button``).
-- A ``{numref}`` link reads its target page's saved tree once per page, not once per link;
-  a citation finds pybtex's plain-text backend without scanning every installed package.
+- A ``{numref}`` link reads its target page's saved tree once per page, not once per link
+  (:mod:`cmac.book.sphinx_numref`); a citation finds pybtex's plain-text backend without
+  scanning every installed package.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from pybtex.style.sorting import BaseSortingStyle
 from sphinx.application import Sphinx
-from sphinx.domains.std import StandardDomain
 from sphinx.transforms import SphinxTransform
 
 from cmac.book.citation import CITE_ANCHOR, PDF_NAME
@@ -253,39 +253,8 @@ class DataTablesKeepTheirQuotes(SphinxTransform):
                 table["support_smartquotes"] = False
 
 
-class StandardDomainReadingTargetsOnce(StandardDomain):
-    """Sphinx's standard domain, except that resolving a ``{numref}`` link does not read the
-    page it points to back from disk for each link. Sphinx 7.4 unpickles the whole page per
-    link, only to look up the target's type and number: about a fifth of the time spent
-    writing this book's pages. Here each page's tree is kept as it was read (the same object
-    Sphinx saves), or read from disk once when it was read by an earlier build. The trees
-    kept are only looked at, never changed."""
-
-    def __init__(self, env: Any) -> None:
-        super().__init__(env)
-        self.target_trees: dict[str, nodes.document] = {}
-
-    def process_doc(self, env: Any, docname: str, document: nodes.document) -> None:
-        self.target_trees[docname] = document
-        super().process_doc(env, docname, document)
-
-    def _resolve_numref_xref(self, env: Any, *args: Any, **kwargs: Any) -> Any:
-        read = env.get_doctree
-
-        def read_once(docname: str) -> nodes.document:
-            if docname not in self.target_trees:
-                self.target_trees[docname] = read(docname)
-            return self.target_trees[docname]
-
-        env.get_doctree = read_once
-        try:
-            return super()._resolve_numref_xref(env, *args, **kwargs)
-        finally:
-            del env.get_doctree  # the environment's own method again
-
-
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.add_domain(StandardDomainReadingTargetsOnce, override=True)
+    app.setup_extension("cmac.book.sphinx_numref")  # a workaround for Sphinx, apart
     app.add_transform(DataTablesKeepTheirQuotes)
     app.connect("config-inited", add_templates)
     app.connect("html-page-context", header_links)
