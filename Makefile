@@ -137,7 +137,7 @@ check-book: $(DEV_READY) $(SYSTEM_READY)
 # the network cut (loopback only); fails below target. JSON reports go to _build/audit/.
 audit: $(READY) $(NODE_READY) $(SYSTEM_READY)
 	unshare --net bash -c 'ip link set lo up && $(RUN) CHROME_PATH=/usr/bin/chromium \
-		$(BIN)/python -m cmac.book.audit'
+		$(BIN)/python -m cmac.polish.audit'
 
 # One chapter with other parameters, run by papermill into _build/reruns/<chapter>/ (the
 # executed notebook, results/<chapter>.json, tables/, papermill.log), e.g.

@@ -11,7 +11,8 @@ import pytest
 
 from cmac import analysis, sensitivity
 from cmac.data import load
-from cmac.params import ModelParameters, ParameterError
+from cmac.errors import ParameterError
+from cmac.params import ModelParameters
 
 
 @pytest.fixture(scope="module")

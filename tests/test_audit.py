@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cmac.book.audit import (
+from cmac.polish.audit import (
     TARGETS,
     PageResult,
     check,
@@ -350,7 +350,7 @@ def test_a_run_on_a_host_that_slowed_down_is_run_again(
 ) -> None:
     """A run whose own benchmark index fell well below the calibrated one is not counted (CI
     saw 2,803, 1,821 and 2,162 under a slowdown set for 2,800); at most three are skipped."""
-    from cmac.book import audit
+    from cmac.polish import audit
 
     def runs_at(*indexes: int) -> None:
         left = iter(indexes)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from cmac.book.build import main as build_main
-from cmac.data import DataError, check_data_folder, load
+from cmac.data import check_data_folder, load
+from cmac.errors import DataError
 
 
 def replace_in(text: str, old: str, new: str) -> str:

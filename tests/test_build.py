@@ -14,15 +14,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from cmac.book.build import main, read_chapters
-from cmac.book.execute import (
-    BuildError,
-    execute_chapter,
-    finish_notebook,
-    hide_injected_parameters,
-)
+from cmac.book.execute import execute_chapter, finish_notebook, hide_injected_parameters
 from cmac.book.publish import publish
 from cmac.book.site import run_jupyter_book
 from cmac.book.toc import check_toc, toc_entries
+from cmac.errors import BuildError
 from cmac.paths import PROJECT_ROOT
 
 

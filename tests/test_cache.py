@@ -16,8 +16,8 @@ def project(root: Path) -> Path:
         "cmac/book/__init__.py",
         "cmac/book/kernel.py",
         "cmac/book/execute.py",
-        "cmac/book/tidy.py",
-        "cmac/book/audit.py",
+        "cmac/polish/tidy.py",
+        "cmac/polish/audit.py",
     ]:
         (root / "src" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "src" / name).write_text("x = 1\n")
@@ -43,7 +43,7 @@ def test_study_code_and_the_kernel_machinery_rerun_chapters(tmp_path: Path) -> N
 def test_site_machinery_does_not_rerun_chapters(tmp_path: Path) -> None:
     notebook = project(tmp_path)
     before = src_part(notebook, tmp_path)
-    for name in ["cmac/book/tidy.py", "cmac/book/audit.py"]:
+    for name in ["cmac/polish/tidy.py", "cmac/polish/audit.py"]:
         (tmp_path / "src" / name).write_text("x = 2\n")
     (tmp_path / "src" / "cmac" / "book" / "purge.py").write_text("new = True\n")
     assert src_part(notebook, tmp_path) == before
@@ -60,7 +60,7 @@ def test_site_machinery_does_not_rerun_chapters(tmp_path: Path) -> None:
 def test_chapter_metadata_of_the_wrong_kind_is_named(
     tmp_path: Path, metadata: dict, words: str
 ) -> None:
-    from cmac.book.execute import BuildError
+    from cmac.errors import BuildError
 
     notebook = tmp_path / "07-x.ipynb"
     notebook.write_text(json.dumps({"cells": [], "metadata": {"cmac": metadata}}))

@@ -30,8 +30,8 @@ from cmac.book.citation import (
     split_remark,
     version_footer,
 )
-from cmac.book.execute import BuildError
 from cmac.book.site import configure_stage
+from cmac.errors import BuildError
 from cmac.paths import PROJECT_ROOT
 
 INFO = BookInfo(

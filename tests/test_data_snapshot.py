@@ -17,8 +17,7 @@ import pytest
 
 from cmac.book import cache
 from cmac.book.build import BuildContext, main, read_data, validate_data_if_changed
-from cmac.book.execute import BuildError
-from cmac.data import DataError
+from cmac.errors import BuildError, DataError
 from cmac.paths import PROJECT_ROOT
 
 WORKSHOPS = "uxo_lao_workshops.csv"

@@ -54,6 +54,16 @@ def validate_package(package: Path, into: Path) -> frictionless.Report:
     return frictionless.validate(str(into / PACKAGE_FOLDER / "datapackage.json"))
 
 
+def small_package(folder: Path, tables: list[Path]) -> Path:
+    """The project's data, a one-row results record and ``tables``, packaged in ``folder``."""
+    record = folder / "results.csv"
+    record.write_text("chapter,key,value,unit,description,text\nx,k,1,u,d,1\n")
+    return write_package(
+        folder / "p.zip", PROJECT_ROOT / "data", record, tables, PROJECT_ROOT / "LICENSE.md",
+        INFO, VERSION,
+    )
+
+
 def problems(report: frictionless.Report) -> list[str]:
     return [f"{task.name}: {e.type}: {e.message}" for task in report.tasks for e in task.errors]
 
@@ -62,17 +72,7 @@ def problems(report: frictionless.Report) -> list[str]:
 def test_package_holds_every_file_its_descriptor_lists(tmp_path: Path) -> None:
     table = tmp_path / "tbl-demo.csv"
     table.write_text("year,area_km2\n2000,8.4\n")
-    record = tmp_path / "results.csv"
-    record.write_text("chapter,key,value,unit,description,text\nx,k,1,u,d,1\n")
-    target = write_package(
-        tmp_path / "p.zip",
-        PROJECT_ROOT / "data",
-        record,
-        [table],
-        PROJECT_ROOT / "LICENSE.md",
-        INFO,
-        VERSION,
-    )
+    target = small_package(tmp_path, [table])
     with zipfile.ZipFile(target) as archive:
         names = set(archive.namelist())
         assert all(n.startswith(PACKAGE_FOLDER + "/") for n in names)  # unpacks into one folder
@@ -91,17 +91,7 @@ def test_package_holds_every_file_its_descriptor_lists(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("offline")
 def test_frictionless_finds_a_descriptor_that_lies(tmp_path: Path) -> None:
     """The check above can fail: a renamed field, a missing file, text in an integer."""
-    record = tmp_path / "results.csv"
-    record.write_text("chapter,key,value,unit,description,text\nx,k,1,u,d,1\n")
-    target = write_package(
-        tmp_path / "p.zip",
-        PROJECT_ROOT / "data",
-        record,
-        [],
-        PROJECT_ROOT / "LICENSE.md",
-        INFO,
-        VERSION,
-    )
+    target = small_package(tmp_path, [])
     folder = tmp_path / "unpacked" / PACKAGE_FOLDER
     validate_package(target, tmp_path / "unpacked")
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))

@@ -13,7 +13,8 @@ import pytest
 
 from cmac import plots
 from cmac.book.build import main as build_main
-from cmac.data import DATASETS, MAX_ROWS, DataError, load, load_all
+from cmac.data import DATASETS, MAX_ROWS, load, load_all
+from cmac.errors import DataError, FigureTooLarge
 
 matplotlib.use("Agg")
 
@@ -65,9 +66,9 @@ def test_the_build_names_the_file_before_any_chapter_runs(
 
 
 def test_a_figure_taller_than_the_limit_is_refused_before_drawing() -> None:
-    with pytest.raises(plots.FigureTooLarge, match="at most 30 in"):
+    with pytest.raises(FigureTooLarge, match="at most 30 in"):
         plots.new_figure(plots.MAX_HEIGHT_IN + 1)
-    with pytest.raises(plots.FigureTooLarge):
+    with pytest.raises(FigureTooLarge):
         plots.item_mix_bars(pd.Series([f"p{i}" for i in range(100)]), pd.DataFrame())
 
 
@@ -82,7 +83,7 @@ def test_an_events_lane_with_more_marks_than_fit_is_refused() -> None:
         {"year": [2010] * 200, "month": [1] * 200, "partner": ["Laos"] * 200,
          "kind": ["visit or meeting"] * 200, "number": range(1, 201)}
     )  # fmt: skip
-    with pytest.raises(plots.FigureTooLarge, match="lane 'Laos' has more events"):
+    with pytest.raises(FigureTooLarge, match="lane 'Laos' has more events"):
         plots.event_lanes(events, "partner", ["Laos"], "kind", plots.KIND_MARKERS)
 
 

@@ -12,14 +12,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from PIL import Image
 
-from cmac.book.figures import (
+from cmac.polish.figures import (
     FigureCutter,
     cut_figures,
     cutter_version,
     notebook_figures,
     put_figures,
 )
-from cmac.book.tidy import palette_png
+from cmac.polish.tidy import palette_png
 
 
 def chart_png(width: int) -> bytes:

@@ -12,7 +12,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from cmac.book.build import BuildContext, Builder, main
-from cmac.book.execute import BuildError
+from cmac.errors import BuildError
 from cmac.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow  # kernels

@@ -1,5 +1,7 @@
-"""The tree has two parts: the study (``cmac``) and the book machinery (``cmac.book``). The
-study, and the chapters that narrate it, never import the machinery."""
+"""The tree has three layers: the study (``cmac``), the book machinery (``cmac.book``) and the
+site polish (``cmac.polish``). The study, and the chapters that narrate it, import neither of
+the other two; the machinery runs the polish, and the polish never imports the machinery's
+build (so an edit to the polish reruns no chapter)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ def imported(source: str) -> set[str]:
 
 
 def machinery(names: set[str]) -> list[str]:
-    return sorted(n for n in names if n == "cmac.book" or n.startswith("cmac.book."))
+    layers = ("cmac.book", "cmac.polish")
+    return sorted(n for n in names if n in layers or n.startswith(tuple(f"{x}." for x in layers)))
 
 
 def test_the_study_never_imports_the_machinery() -> None:
@@ -51,8 +54,22 @@ def test_the_chapters_never_import_the_machinery() -> None:
 
 
 def test_the_check_can_fail() -> None:
-    assert machinery(imported("from cmac.book import build\nimport cmac.book.site")) == [
+    assert machinery(imported("from cmac.book import build\nimport cmac.polish.tidy")) == [
         "cmac.book",
         "cmac.book.build",
-        "cmac.book.site",
+        "cmac.polish.tidy",
     ]
+
+
+def test_an_edit_to_the_polish_reruns_no_chapter() -> None:
+    from cmac.book.cache import kernel_code
+
+    src = PROJECT_ROOT / "src"
+    polish = sorted((src / "cmac" / "polish").glob("*.py"))
+    assert polish, "the site polish lives in src/cmac/polish/"
+    kernel = [p.name for p in polish if kernel_code(p, src)]
+    assert kernel == [], (
+        f"site polish counted as chapter code: {kernel}: cmac.book.cache.kernel_code must "
+        "leave cmac/polish/ out, or an edit to it reruns every chapter"
+    )
+    assert kernel_code(src / "cmac" / "models.py", src)

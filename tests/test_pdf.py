@@ -19,7 +19,8 @@ from cmac.book.citation import (
     cff_authors,
     join_names,
 )
-from cmac.book.pdf import (
+from cmac.paths import PROJECT_ROOT
+from cmac.polish.pdf import (
     PRINT_CSS,
     PRINT_PPI,
     PrintedChapter,
@@ -39,8 +40,7 @@ from cmac.book.pdf import (
     scale_figures_for_print,
     title_page,
 )
-from cmac.book.tidy import parse, serialize
-from cmac.paths import PROJECT_ROOT
+from cmac.polish.tidy import parse, serialize
 
 BUILT_PDF = PROJECT_ROOT / "_build" / "html" / PDF_NAME
 

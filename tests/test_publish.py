@@ -14,7 +14,6 @@ import pytest
 
 from cmac.book.publish import (
     LOCK_NAME,
-    BuildLocked,
     build_lock,
     publish,
     published_site,
@@ -22,6 +21,7 @@ from cmac.book.publish import (
     site_matches,
     write_manifest,
 )
+from cmac.errors import BuildLocked
 
 
 def site_folder(root: Path, name: str, text: str) -> Path:

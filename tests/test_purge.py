@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from cmac.book import tidy
-from cmac.book.purge import purge_css, vocabulary
+from cmac.polish import tidy
+from cmac.polish.purge import purge_css, vocabulary
 
 WORDS = vocabulary(['<div class="card used" id="top">', 'el.classList.add("show")'])
 

@@ -15,8 +15,6 @@ from cmac.book.bibliography import (
     REFERENCES_BIB,
     SECONDARY_KINDS,
     SOURCE_ID_KEYS,
-    BibliographyError,
-    UnknownSourceError,
     data_urls,
     is_secondary,
     kinds,
@@ -28,6 +26,7 @@ from cmac.book.bibliography import (
     url_index,
     with_source_key,
 )
+from cmac.errors import BibliographyError, UnknownSourceError
 from cmac.paths import PROJECT_ROOT
 
 DATA = PROJECT_ROOT / "data"

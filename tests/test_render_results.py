@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cmac.errors import RecordError
 from cmac.render import cell_text, data_links, literal, myst_table
-from cmac.results import RecordError, ResultsRecord, merge_results
+from cmac.results import ResultsRecord, merge_results
 from tests.hostile import HOSTILE
 
 

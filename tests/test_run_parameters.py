@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from cmac.errors import ParameterError
 from cmac.params import (
     ModelParameters,
-    ParameterError,
     assigned_names,
     check_chapter_parameters,
     check_names,

@@ -10,9 +10,9 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from cmac.book.build import main, read_chapters
-from cmac.book.cache import ExpressionDefault, ParameterNameError, parameter_defaults, typed_value
-from cmac.book.execute import BuildError
+from cmac.book.cache import ExpressionDefault, parameter_defaults, typed_value
 from cmac.book.toc import check_toc
+from cmac.errors import BuildError, ParameterNameError
 from cmac.paths import PROJECT_ROOT
 
 FILES = check_toc(PROJECT_ROOT)

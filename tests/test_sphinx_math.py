@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cmac.book.sphinx_math import to_mathml
+from cmac.polish.sphinx_math import to_mathml
 
 
 def test_inline_formula_becomes_inline_mathml_with_its_parts() -> None:

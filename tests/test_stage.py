@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cmac.book.execute import BuildError
 from cmac.book.site import run_jupyter_books, sync_tree
+from cmac.errors import BuildError
 
 
 def write(path: Path, text: str) -> Path:

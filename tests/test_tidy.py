@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cmac.book import tidy
+from cmac.polish import tidy
 
 BUNDLE = (
     'var p={"address-book":[512,512,[],"f2b9","M1 1z"]};d("fab",p);'

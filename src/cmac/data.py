@@ -20,7 +20,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from cmac.paths import PROJECT_ROOT, data_dir
+from cmac.errors import DataError
+from cmac.paths import data_dir, display_path
 from cmac.results import Finding
 
 # A month from 1950-01 to 2049-12: the study's sources run from 1970 to 2030 ("0000-01" and
@@ -46,61 +47,6 @@ SNAKE_CASE = r"^[a-z][a-z0-9_]*$"
 # a page. Files whose rows each draw a mark or bar in a figure have a lower limit of their own
 # (Dataset.max_rows): past it the figure cannot show them apart, or grows too large to draw.
 MAX_ROWS = 5_000
-
-
-class DataError(ValueError):
-    """A source data file is missing or breaks its schema.
-
-    ``path``, ``row`` (1-based data row; the file line is ``row + 1``) and ``column`` say where.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        problem: str,
-        row: int | None = None,
-        column: str | None = None,
-        more: list[str] | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.row = row
-        self.column = column
-        self.problem = problem
-        self.more = more or []
-        super().__init__(self._message())
-
-    def moved(self, old: Path, new: Path) -> DataError:
-        """The same error for a file of folder ``new`` that one of folder ``old`` was read
-        from (the build validates its snapshot of data/ and names the files of data/)."""
-
-        def here(text: str) -> str:
-            return text.replace(f"{display_path(old)}/", f"{display_path(new)}/")
-
-        path = new / self.path.relative_to(old) if self.path.is_relative_to(old) else self.path
-        return DataError(
-            path, here(self.problem), self.row, self.column, list(map(here, self.more))
-        )
-
-    def _message(self) -> str:
-        where = [display_path(self.path)]
-        if self.row is not None:
-            where.append(f"row {self.row} (line {self.row + 1})")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        text = ", ".join(where) + f": {self.problem}"
-        if self.more:
-            text += f"\n  and {len(self.more)} more problem(s):\n" + "\n".join(
-                f"  - {line}" for line in self.more
-            )
-        return text
-
-
-def display_path(path: Path) -> str:
-    """The path relative to the project where possible, so messages stay short."""
-    try:
-        return str(Path(path).absolute().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def col(

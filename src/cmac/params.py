@@ -12,15 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-
-class ParameterError(ValueError):
-    """A chapter parameter has a value the chapter cannot use, or no chapter parameter has
-    the name given."""
-
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows these lines instead of the traceback (and papermill repeats them):
-        # the reader's mistake, in one line, not the code that found it.
-        return [f"ParameterError: {self}"]
+from cmac.errors import ParameterError
 
 
 def require(name: str, value: object, ok: bool, expected: str) -> None:

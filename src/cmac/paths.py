@@ -19,3 +19,11 @@ def data_dir() -> Path:
 def build_dir() -> Path:
     """Where derived outputs go; never inside data/."""
     return PROJECT_ROOT / "_build"
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the project where possible, so messages stay short."""
+    try:
+        return str(Path(path).absolute().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)

@@ -7,7 +7,7 @@ to the column, so text drawn at ``font_pt`` in a figure ``width_in`` inches wide
 :data:`WIDTH_IN` wide and text at :data:`FONT_PT`, all text shows at 9 CSS px or more on the
 phone (:func:`min_font_pt`; :func:`smallest_text_px` measures a drawn figure). Figures are
 PNG at :data:`DPI`, more than twice the desktop column's width in pixels. On the site each figure
-links to its PNG (:func:`cmac.book.tidy.link_figures`): a tap on a phone opens it at full size.
+links to its PNG (:func:`cmac.polish.tidy.link_figures`): a tap on a phone opens it at full size.
 
 Colours come from the Okabe–Ito palette in an order whose first few colours stay apart under
 simulated protanopia, deuteranopia and tritanopia (``tests/test_plots.py`` checks it). Words
@@ -29,6 +29,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
+
+from cmac.errors import FigureTooLarge
 
 KIND_MARKERS = {"visit or meeting": "o", "training or workshop": "s", "related milestone": "D"}
 
@@ -68,10 +70,6 @@ ITEM_COLOURS = dict(zip(ITEM_SHORT_NAMES, SERIES_COLOURS, strict=False))
 # The tallest figure drawn: at DPI, 7,200 px by 1,536, far below what Pillow refuses as a
 # decompression bomb. Data files are refused first (cmac.data, Dataset.max_rows).
 MAX_HEIGHT_IN = 30.0
-
-
-class FigureTooLarge(ValueError):
-    """A figure would be too large to draw or to read: the message states the limit."""
 
 
 # The dates the report gives: brush cutters from 2005, land release over 2008–2010.

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
+from cmac.errors import RecordError
 from cmac.paths import build_dir
 from cmac.words import change_between
 
@@ -204,10 +205,6 @@ class ResultsRecord:
         return pd.Series(
             {k: e["value"] for k, e in self.entries.items() if e["unit"] == unit}, dtype=float
         )
-
-
-class RecordError(ValueError):
-    """A chapter's results record is missing, empty or not its own."""
 
 
 def chapter_records(chapter: str, path: Path) -> pd.DataFrame:

@@ -212,6 +212,22 @@ def print_phase(phase: Phase, log: str) -> None:
         print(log[-3000:], flush=True)
 
 
+def compared(what: str, ours: list[Phase], theirs: list[Phase], target: float) -> list[str]:
+    """Our phases against theirs, taken in turns, by the medians of each, and each turn's
+    ratio: on a shared machine one run can differ by a fifth from the next."""
+    if not (ours and theirs and all(p.ok for p in ours + theirs)):
+        return []
+    mine, other = (statistics.median(p.seconds for p in runs) for runs in (ours, theirs))
+    ratio = mine / other
+    verdict = "meets the target" if ratio <= target else "MISSES the target"
+    turns = [f"{o.seconds / t.seconds:.2f}" for o, t in zip(ours, theirs, strict=False)]
+    return [
+        f"{what}: {mine:.1f} s / {other:.1f} s = {ratio:.2f} "
+        f"(medians of {len(ours)} turns; target <= {target}): {verdict}",
+        f"  ratio in each turn: {', '.join(turns)}",
+    ]
+
+
 def report(phases: list[Phase]) -> str:
     width = max(len(p.name) for p in phases) + 2
     lines = [f"{'phase':<{width}}{'seconds':>9}{'peak MB':>10}  note", "-" * (width + 60)]
@@ -228,18 +244,12 @@ def report(phases: list[Phase]) -> str:
             f"fresh clone to HTML: {fresh.seconds:.1f} s (target <= {FRESH_TARGET_S:.0f} s): "
             + verdict(fresh.ok and fresh.seconds <= FRESH_TARGET_S)
         )
-    cold = [p for p in phases if p.name.startswith(COLD)]
-    own = [p for p in phases if p.name.startswith(OWN)]
-    if cold and own and all(p.ok for p in cold + own):
-        cold_s, own_s = (statistics.median(p.seconds for p in runs) for runs in (cold, own))
-        ratio = cold_s / own_s
-        lines.append(
-            f"cold build / jupyter-book's own execution, medians of {len(cold)} turns each: "
-            f"{cold_s:.1f} s / {own_s:.1f} s = {ratio:.2f} "
-            f"(target <= {COLD_RATIO_TARGET}): " + verdict(ratio <= COLD_RATIO_TARGET)
-        )
-        turns = [f"{c.seconds / o.seconds:.2f}" for c, o in zip(cold, own, strict=False)]
-        lines.append(f"  ratio in each turn: {', '.join(turns)}")
+    lines += compared(
+        "cold build / jupyter-book's own execution",
+        [p for p in phases if p.name.startswith(COLD)],
+        [p for p in phases if p.name.startswith(OWN)],
+        COLD_RATIO_TARGET,
+    )
     noop = by_name.get("rebuild, nothing changed")
     if noop:
         lines.append(
@@ -248,16 +258,8 @@ def report(phases: list[Phase]) -> str:
         )
     prose = [p for p in phases if p.name.startswith(PROSE)]
     stock = [p for p in phases if p.name.startswith(STOCK_PROSE)]
-    if prose and stock and all(p.ok for p in prose + stock):
-        ours, theirs = (statistics.median(p.seconds for p in runs) for runs in (prose, stock))
-        ratio = ours / theirs
-        lines.append(
-            f"prose-only edit / stock jupyter-book: {ours:.1f} s / {theirs:.1f} s = {ratio:.2f} "
-            f"(medians of {len(prose)} turns; target <= {PROSE_RATIO_TARGET}): "
-            + verdict(ratio <= PROSE_RATIO_TARGET)
-        )
-        turns = [f"{o.seconds / t.seconds:.2f}" for o, t in zip(prose, stock, strict=False)]
-        lines.append(f"  ratio in each turn: {', '.join(turns)}")
+    lines += compared("prose-only edit / stock jupyter-book", prose, stock, PROSE_RATIO_TARGET)
+    if prose:
         merged = all("prose changed: merged" in p.note and "Ran 0" in p.note for p in prose)
         lines.append("Markdown-only edit: " + ("no kernel started" if merged else "A KERNEL RAN"))
     code = by_name.get("rebuild, code edit of one chapter")

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 from pybtex.database import BibliographyData, Entry, parse_file, parse_string
 
+from cmac.errors import BibliographyError, UnknownSourceError
 from cmac.paths import PROJECT_ROOT, data_dir
 
 REFERENCES_BIB = PROJECT_ROOT / "references.bib"
@@ -43,18 +44,6 @@ KINDS = SECONDARY_KINDS | {"report", "standard", "organisation-news"}
 SOURCE_ID_KEYS = {"jica_report": "komukai_jica", "cmac_news_2025": "cmac_news_2025"}
 
 ISO_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
-
-
-class BibliographyError(ValueError):
-    """references.bib breaks one of the project's conventions (e.g. one url on two entries)."""
-
-
-class UnknownSourceError(LookupError):
-    """A data row's url is not the url of any references.bib entry."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        super().__init__(f"no references.bib entry has url {url!r}")
 
 
 def parse_references(text: str) -> BibliographyData:

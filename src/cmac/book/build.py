@@ -38,11 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from cmac.book import cache
-from cmac.book.execute import BuildError, ChapterRun, run_in_folder, warm_kernel
+from cmac.book.execute import ChapterRun, run_in_folder, warm_kernel
 from cmac.book.jupyter_book_runner import JupyterBookProcess
 from cmac.book.publish import (
-    BuildLocked,
-    PlantedLink,
     build_lock,
     publish,
     published_site,
@@ -52,6 +50,7 @@ from cmac.book.publish import (
     write_manifest,
 )
 from cmac.book.toc import check_toc
+from cmac.errors import BuildError, BuildLocked, NotPlainFile, ParameterNameError, PlantedLink
 from cmac.paths import PROJECT_ROOT
 
 BOOK_SOURCES = [
@@ -73,7 +72,9 @@ SPHINX_FOLDER = "sphinx"  # the staged book and Sphinx's output, kept between bu
 
 
 @dataclass
-class Chapter:
+class ChapterNotebook:
+    """A chapter as the build runs it: its notebook, the chapters it needs, its parameters."""
+
     source: Path
     needs: list[str]
     parameters: dict[str, object]
@@ -116,20 +117,22 @@ class BuildContext:
         return self.out / "cache"
 
 
-def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
+def read_chapters(files: list[Path], assignments: list[str]) -> list[ChapterNotebook]:
     """The book's notebooks with their needs and any parameters set on the command line."""
     chapters = {
-        f.stem: Chapter(f, cache.chapter_needs(f), {}) for f in files if f.suffix == ".ipynb"
+        f.stem: ChapterNotebook(f, cache.chapter_needs(f), {})
+        for f in files
+        if f.suffix == ".ipynb"
     }
     for text in assignments:
         try:
             name, parameter, raw = cache.parse_assignment(text)
             if name not in chapters:
-                raise cache.ParameterNameError(
+                raise ParameterNameError(
                     f"'{text}': no chapter '{name}' (chapters: {', '.join(chapters)})"
                 )
             value = cache.settable_value(chapters[name].source, parameter, raw)
-        except cache.ParameterNameError as exc:
+        except ParameterNameError as exc:
             raise BuildError(str(exc)) from None
         chapters[name].parameters[parameter] = value
     if assignments:
@@ -152,10 +155,11 @@ def read_chapters(files: list[Path], assignments: list[str]) -> list[Chapter]:
     return list(chapters.values())
 
 
-def check_set_parameters(chapters: dict[str, Chapter]) -> None:
+def check_set_parameters(chapters: dict[str, ChapterNotebook]) -> None:
     """Each chapter's parameters with the set ones, checked as the chapter checks them
     (types and ranges), before anything runs."""
-    from cmac.params import ParameterError, check_chapter_parameters
+    from cmac.errors import ParameterError
+    from cmac.params import check_chapter_parameters
 
     for chapter in chapters.values():
         if chapter.parameters:
@@ -168,7 +172,7 @@ def check_set_parameters(chapters: dict[str, Chapter]) -> None:
                 raise BuildError(f"chapter {chapter.name}: {exc}") from None
 
 
-def dependency_order(chapters: dict[str, Chapter]) -> graphlib.TopologicalSorter[str]:
+def dependency_order(chapters: dict[str, ChapterNotebook]) -> graphlib.TopologicalSorter[str]:
     """The chapters in an order that respects ``cmac.needs``, ready to hand out; a circle of
     needs is a BuildError that names it."""
     sorter = graphlib.TopologicalSorter({name: c.needs for name, c in chapters.items()})
@@ -201,10 +205,14 @@ def worker_setup() -> None:
 
 
 def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop every chapter worker and what it started (kernels run in sessions of their own)."""
+    """Stop every chapter worker and what it started (kernels run in sessions of their own).
+    The workers are this process's multiprocessing children (the pool's only public view of
+    them)."""
+    import multiprocessing
+
     import psutil
 
-    for process in list(getattr(pool, "_processes", {}).values()):
+    for process in multiprocessing.active_children():
         try:
             for child in psutil.Process(process.pid).children(recursive=True):
                 child.kill()
@@ -266,10 +274,10 @@ class Builder:
             process.stop()
         self.jupyter_books = {}
 
-    def run_dir(self, chapter: Chapter) -> Path:
+    def run_dir(self, chapter: ChapterNotebook) -> Path:
         return self.cache_dir / chapter.name
 
-    def current(self, chapter: Chapter) -> cache.Fingerprint:
+    def current(self, chapter: ChapterNotebook) -> cache.Fingerprint:
         """The chapter's fingerprint from its sources now, computed once per build (the
         chapters it needs are settled before it is asked for)."""
         if chapter.name not in self.fingerprints:
@@ -287,7 +295,7 @@ class Builder:
             )
         return self.fingerprints[chapter.name]
 
-    def changes(self, chapter: Chapter) -> list[str] | None:
+    def changes(self, chapter: ChapterNotebook) -> list[str] | None:
         """What changed since the cached run (empty: nothing), or None when there is no
         usable cached run."""
         previous = cache.load_state(self.run_dir(chapter))
@@ -296,14 +304,14 @@ class Builder:
             return None
         return self.current(chapter).changes_from(previous)
 
-    def stale_reason(self, chapter: Chapter) -> str | None:
+    def stale_reason(self, chapter: ChapterNotebook) -> str | None:
         """Why the chapter must run, or None when its cached run is still good."""
         changed = self.changes(chapter)
         if changed is None:
             return "no cached run"
         return ", ".join(c.removeprefix("file:") for c in changed) + " changed" if changed else None
 
-    def merge_prose(self, chapter: Chapter) -> bool:
+    def merge_prose(self, chapter: ChapterNotebook) -> bool:
         """When only the chapter's Markdown changed, put it into the cached run (no kernel);
         returns whether it did."""
         if self.changes(chapter) != [cache.PROSE]:
@@ -349,7 +357,7 @@ class Builder:
         chapters = {c.name: c for c in self.chapters}
         order = dependency_order(chapters)
         ready = list(order.get_ready())
-        running: dict[Future[ChapterRun], Chapter] = {}
+        running: dict[Future[ChapterRun], ChapterNotebook] = {}
         ran: list[str] = []
         reused: list[str] = []
         failure: BaseException | None = None
@@ -390,8 +398,8 @@ class Builder:
         pool: ProcessPoolExecutor,
         order: graphlib.TopologicalSorter[str],
         ready: list[str],
-        chapters: dict[str, Chapter],
-        running: dict[Future[ChapterRun], Chapter],
+        chapters: dict[str, ChapterNotebook],
+        running: dict[Future[ChapterRun], ChapterNotebook],
         reused: list[str],
     ) -> None:
         """Reuse every ready chapter that is still current (which may make more ready), and
@@ -417,7 +425,7 @@ class Builder:
                     print(f"  start   {name} ({reason})", flush=True)
                     running[self.submit(pool, chapter)] = chapter
 
-    def submit(self, pool: ProcessPoolExecutor, chapter: Chapter) -> Future[ChapterRun]:
+    def submit(self, pool: ProcessPoolExecutor, chapter: ChapterNotebook) -> Future[ChapterRun]:
         self.start_jupyter_books()  # a chapter runs: new pages will be built
         scratch = self.cache_dir / scratch_name(f"{chapter.name}.running")
         self.scratch[chapter.name] = scratch
@@ -428,7 +436,7 @@ class Builder:
             }
         return pool.submit(run_in_folder, chapter.source, scratch, parameters, self.data.folder)
 
-    def finish(self, chapter: Chapter, result: ChapterRun) -> None:
+    def finish(self, chapter: ChapterNotebook, result: ChapterRun) -> None:
         scratch = self.scratch.pop(chapter.name)
         needed = {n: self.digests[n] for n in chapter.needs}
         state = cache.fingerprint(
@@ -467,10 +475,11 @@ class Builder:
     def build_site(self, scratch: Path) -> None:
         from cmac.book.citation import PDF_NAME, book_info, book_version
         from cmac.book.datapackage import PACKAGE_NAME, write_package
-        from cmac.book.figures import FigureCutter, put_figures
         from cmac.book.site import run_jupyter_books, stage_book, sync_tree
-        from cmac.book.tidy import tidy_site
-        from cmac.results import RecordError, merge_results
+        from cmac.errors import RecordError
+        from cmac.polish.figures import FigureCutter, put_figures
+        from cmac.polish.tidy import tidy_site
+        from cmac.results import merge_results
 
         executed = {c.source: self.run_dir(c) / c.source.name for c in self.chapters}
         tables = [self.run_dir(c) / "tables" for c in self.chapters]
@@ -512,7 +521,7 @@ class Builder:
             flush=True,
         )
         if self.pdf:
-            from cmac.book.pdf import print_pdf
+            from cmac.polish.pdf import print_pdf
 
             started = time.perf_counter()
             self.step = "printing the PDF"
@@ -564,7 +573,7 @@ def read_data(context: BuildContext) -> cache.DataSnapshot:
     (:func:`cache.take_snapshot`). An entry that is not a plain data file is named."""
     try:
         return cache.take_snapshot(context.data_dir, context.snapshots_dir)
-    except (FileNotFoundError, NotADirectoryError, cache.NotPlainFile) as exc:
+    except (FileNotFoundError, NotADirectoryError, NotPlainFile) as exc:
         from cmac.data import check_data_folder
 
         check_data_folder(context.data_dir)  # names the folder or entry, and why
@@ -582,7 +591,8 @@ def validate_data_if_changed(data: cache.DataSnapshot) -> None:
     checks = cache.file_digest(VALIDATOR)
     if stamp.is_file() and stamp.read_text() == checks:
         return
-    from cmac.data import DataError, load_all
+    from cmac.data import load_all
+    from cmac.errors import DataError
 
     try:
         load_all(data.folder)
@@ -734,7 +744,7 @@ def main(argv: list[str] | None = None) -> int:
     die_with_parent(signal.SIGTERM)  # the build stops if whatever started it dies
     try:
         if args.pdf:
-            from cmac.book.pdf import check_printing_tools
+            from cmac.polish.pdf import check_printing_tools
 
             check_printing_tools()
         check_own_code(args.root.resolve())

@@ -19,14 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmac.book.kernel import READS_FILE
-from cmac.params import ParameterError, assigned_values, check_names
+from cmac.errors import NotPlainFile, ParameterError, ParameterNameError
+from cmac.params import assigned_values, check_names
 
 LOCK_FILES = ["requirements.txt"]  # the book's own packages (Node is only for make audit)
 STATE_FILE = "fingerprint.json"
-
-
-class ParameterNameError(ValueError):
-    """A parameter given for a chapter is not one of its parameters."""
 
 
 def file_digest(path: Path) -> str:
@@ -44,6 +41,8 @@ KERNEL_MACHINERY = ("__init__.py", "kernel.py", "execute.py")
 def kernel_code(path: Path, src: Path) -> bool:
     """Whether a module under src/ can change what a chapter's kernel computes."""
     parts = path.relative_to(src).parts
+    if parts[:2] == ("cmac", "polish"):
+        return False  # site polish works on built pages, never in a kernel
     return parts[:2] != ("cmac", "book") or parts[2:] in [(name,) for name in KERNEL_MACHINERY]
 
 
@@ -91,10 +90,6 @@ class DataSnapshot:
             return [self.source]
         names = sorted(set(now) | set(self.digests))
         return [self.source / n for n in names if now.get(n) != self.digests.get(n)]
-
-
-class NotPlainFile(ValueError):
-    """An entry of the data folder that is not a regular file of the project."""
 
 
 def read_folder(folder: Path) -> list[tuple[str, bytes]]:
@@ -219,7 +214,7 @@ def read_notebook_json(path: Path) -> dict:
 def cmac_metadata(notebook: Path, name: str, kind: type, default: object) -> object:
     """The notebook's metadata ``cmac.<name>``, which must be of ``kind``: a mistake there
     (a list given as a string) is named with its notebook and field."""
-    from cmac.book.execute import BuildError  # execute imports this module
+    from cmac.errors import BuildError
 
     metadata = read_notebook_json(notebook).get("metadata", {}).get("cmac", {})
     value = metadata.get(name, default) if isinstance(metadata, dict) else default

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import yaml
 
-from cmac.book.execute import BuildError
 from cmac.cells import literal
+from cmac.errors import BuildError
 from cmac.paths import PROJECT_ROOT
 
 CFF_NAME = "CITATION.cff"

@@ -14,6 +14,7 @@ from typing import Any
 
 from cmac.book.cache import recorded_reads
 from cmac.book.kernel import IMPORT_STUDY, READS_FILE, setup_line
+from cmac.errors import BuildError, KernelLost
 
 INJECTED_TAG = "injected-parameters"
 CELL_TIMEOUT_S = 900  # no cell of the book needs a minute; a hung one stops the build
@@ -23,14 +24,10 @@ KERNEL_OPTIONS = {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]}
 KERNEL_START_TIMEOUT_S = 120
 
 
-class BuildError(RuntimeError):
-    """A build step failed; the message says which chapter, cell, file or parameter."""
-
-
 def finish_notebook(notebook_path: Path) -> None:
     """Make an executed chapter ready to publish: hide papermill's injected cell, and drop
     what would differ between two runs of the same chapter (:func:`drop_run_details`). (Its
-    figures are cut to a palette while the pages are built: :mod:`cmac.book.figures`.)"""
+    figures are cut to a palette while the pages are built: :mod:`cmac.polish.figures`.)"""
     import nbformat
 
     notebook = nbformat.read(notebook_path, as_version=4)
@@ -150,10 +147,6 @@ def execute_chapter(
         raise KernelLost(f"chapter {source.stem}: {what} {cells.running()}") from None
     finish_notebook(target)
     return time.perf_counter() - started
-
-
-class KernelLost(BuildError):
-    """The kernel died or overran: it cannot run another chapter."""
 
 
 @functools.cache

@@ -28,25 +28,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cmac.errors import BuildLocked, PlantedLink
+
 LOCK_NAME = ".build.lock"
 SITE_PREFIX = "site-"
 MANIFEST_NAME = ".book-manifest.json"
 LEGACY_SCRATCH = ["stage", "jb", "jb-single"]  # fixed scratch names of older builds
-
-
-class BuildLocked(RuntimeError):
-    """Another build holds the build folder."""
-
-
-class PlantedLink(RuntimeError):
-    """A symbolic link in the build folder that the build did not make."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            f"{path} is a symbolic link (to {os.readlink(path)}) that the build did not make; "
-            "the build never writes or deletes through a link in its build folder: remove it "
-            "and build again"
-        )
 
 
 @contextmanager

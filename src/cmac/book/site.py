@@ -30,8 +30,8 @@ from cmac.book.citation import (
     ris,
     version_footer,
 )
-from cmac.book.execute import BuildError
 from cmac.book.jupyter_book_runner import JupyterBookProcess
+from cmac.errors import BuildError
 from cmac.results import results_table_html
 
 RESULTS_SOURCE = "results.md"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cmac.book.execute import BuildError
+from cmac.errors import BuildError
 
 
 def toc_entries(toc_path: Path) -> list[str]:

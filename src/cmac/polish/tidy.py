@@ -3,7 +3,7 @@
 The theme's templates hard-code things no page option turns off. This pass edits each page's
 tree (lxml) so that it loads the few Font Awesome icons it shows (a 3 KB script, not the 1.5 MB
 library), its scripts deferred (search scripts only on the search page) and its style sheets as
-one bundle, purged of rules nothing matches (:mod:`cmac.book.purge`), with the icon font cut to
+one bundle, purged of rules nothing matches (:mod:`cmac.polish.purge`), with the icon font cut to
 the icons it uses; carries one viewport tag and a meta description; uses bibliography roles that
 assistive technology accepts; shows the book's title in the header (on a phone the only bar on
 screen); gives figures their size (no jump as the page loads), a lazy load and a link to their
@@ -32,8 +32,8 @@ import lxml.html
 from lxml.html import HtmlElement
 from lxml.html import builder as E
 
-from cmac.book import purge
 from cmac.cells import DATA_TABLE_CLASS
+from cmac.polish import purge
 
 FONTAWESOME = Path("_static") / "scripts" / "fontawesome.js"
 SEARCH_SCRIPTS = ("searchtools.js", "language_data.js", "searchindex.js")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import PIL
 
-from cmac.book.tidy import PALETTE_TOLERANCE, palette_png
+from cmac.polish.tidy import PALETTE_TOLERANCE, palette_png
 
 
 def notebook_figures(notebook: Path) -> dict[str, bytes]:

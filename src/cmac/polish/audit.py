@@ -1,13 +1,14 @@
 """Lighthouse audit of every page of the built book, served gzip-compressed on localhost.
 
-``python -m cmac.book.audit`` (``make audit``) serves ``_build/html`` on 127.0.0.1, runs the pinned
-Lighthouse (``node_modules``) with Debian's chromium on each page (mobile, Lighthouse's default),
-writes the JSON reports to ``_build/audit/`` and prints one table. Lighthouse's performance
-score moves from run to run with the machine's load, so a page below target on its first run
-is run twice more and judged by the median of the three (Lighthouse's own advice for noisy
-scores). It exits 1 when a page is below a threshold and prints, for those
-pages, the audits that cost the most and the largest resources. Nothing is fetched from
-outside: the book loads only its own files, and a request to another origin is a failure.
+``python -m cmac.polish.audit`` (``make audit``) serves ``_build/html`` on 127.0.0.1, runs the
+pinned Lighthouse (``node_modules``) with Debian's chromium on each page (mobile,
+Lighthouse's default), writes the JSON reports to ``_build/audit/`` and prints one table.
+Lighthouse's performance score moves from run to run with the machine's load, so a page
+below target on its first run is run twice more and judged by the median of the three
+(Lighthouse's own advice for noisy scores). It exits 1 when a page is below a threshold and
+prints, for those pages, the audits that cost the most and the largest resources. Nothing is
+fetched from outside: the book loads only its own files, and a request to another origin is
+a failure.
 """
 
 from __future__ import annotations

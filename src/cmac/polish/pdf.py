@@ -31,10 +31,10 @@ from lxml.html import HtmlElement
 from lxml.html import builder as E
 
 from cmac.book.citation import BookInfo, BookVersion, book_info, book_reference, book_version
-from cmac.book.execute import BuildError
 from cmac.book.site import CHROMIUM_FLAGS
-from cmac.book.tidy import parse, redirect_target, serialize
+from cmac.errors import BuildError
 from cmac.paths import PROJECT_ROOT
+from cmac.polish.tidy import parse, redirect_target, serialize
 
 PRINT_CSS = Path(__file__).with_name("print.css")
 PRINT_PAGE = "cmac-print.html"
