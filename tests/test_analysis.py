@@ -142,7 +142,7 @@ def test_chapter_5_rerun_by_papermill_matches_the_in_process_grid(
     papermill.execute_notebook(
         str(notebook),
         str(tmp_path / notebook.name),
-        parameters={**changes, "results_dir": str(tmp_path)},
+        parameters={**changes, "results_dir": str(tmp_path), "chapter_name": notebook.stem},
         cwd=str(notebook.parent),
         progress_bar=False,
         **KERNEL_OPTIONS,
