@@ -143,23 +143,6 @@ def make_writable(folder: Path) -> None:
             path.chmod(0o644)
 
 
-def folder_digest(folder: Path) -> str:
-    """Names, kinds and contents of everything in a folder (links and odd entries included),
-    so that any added, removed, renamed or edited entry changes it."""
-    digest = hashlib.sha256()
-    if not folder.is_dir():
-        return "missing"
-    for entry in sorted(folder.iterdir()):
-        digest.update(entry.name.encode() + b"\0")
-        if entry.is_symlink():
-            digest.update(b"link:" + str(entry.readlink()).encode())
-        if entry.is_file():
-            digest.update(file_digest(entry).encode())
-        else:
-            digest.update(b"dir" if entry.is_dir() else b"other")
-    return digest.hexdigest()
-
-
 def notebook_digests(path: Path) -> tuple[str, str]:
     """(code, prose): digests of what a notebook runs (its code cells, their tags, its
     kernel and ``cmac`` metadata) and of its Markdown cells, kept apart so that a prose-only
