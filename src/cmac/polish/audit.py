@@ -415,17 +415,23 @@ def audit_once(
     return result, report
 
 
-# A run during which the host ran this much slower than when the CPU slowdown was calibrated
-# (its own benchmark index lower) emulates a slower phone than intended: it is run again, at
-# most RERUNS_ON_SLOW_HOST times, instead of being counted. CI saw one page's three runs
-# measured at indexes of 2,803, 1,821 and 2,162 under a slowdown set for 2,800.
-SLOW_HOST_RATIO = 0.8
-RERUNS_ON_SLOW_HOST = 3
+# A run during which the host ran more than a fifth slower or faster than when the CPU slowdown
+# was set (its own benchmark index off by that much) emulated another phone than intended: it
+# is run again, at most RERUNS_OFF_CALIBRATION times, with the slowdown set anew from that
+# run's index, so that the next run emulates the same phone on the host as it is now. CI saw
+# one page's runs measured at 2,803, 1,821 and 2,162 under a slowdown set for 2,800, and a
+# calibration at 2,550 followed by runs at 1,600-1,870.
+CALIBRATION_TOLERANCE = 0.8
+RERUNS_OFF_CALIBRATION = 3
 
 
-def host_slowed(report: Report, calibrated_index: float | None) -> bool:
+def strayed_index(report: Report, calibrated_index: float | None) -> float | None:
+    """The run's own benchmark index if it strayed from the calibrated one, else None."""
     index = benchmark_index(report)
-    return bool(calibrated_index and index and index < SLOW_HOST_RATIO * calibrated_index)
+    if not (calibrated_index and index):
+        return None
+    low, high = CALIBRATION_TOLERANCE * calibrated_index, calibrated_index / CALIBRATION_TOLERANCE
+    return None if low <= index <= high else index
 
 
 def audit_page(
@@ -437,20 +443,22 @@ def audit_page(
     calibrated_index: float | None = None,
 ) -> tuple[PageResult, Report]:
     """Run Lighthouse once, or three times if the first run misses a target; the median run
-    stands for the page. A run on a host that slowed down since calibration is run again
-    (:func:`host_slowed`).
+    stands for the page. A run on a host that slowed down or sped up since the slowdown was
+    set is run again with the slowdown set for the host as it is now (:func:`strayed_index`).
 
     Each run's report is kept as ``<page>.run<N>.json``; the median run's is also ``<page>.json``.
     """
     audited: list[tuple[PageResult, Report]] = []
     output = report_path(out, page)
-    attempts = slow = 0
+    attempts = reruns = 0
     while not audited or not settled([result for result, _ in audited], runs):
         attempts += 1
         run_output = output.with_suffix(f".run{attempts}.json")
         result, report = audit_once(base_url, page, run_output, slowdown)
-        if host_slowed(report, calibrated_index) and slow < RERUNS_ON_SLOW_HOST:
-            slow += 1
+        strayed = strayed_index(report, calibrated_index)
+        if strayed and reruns < RERUNS_OFF_CALIBRATION:
+            reruns += 1
+            slowdown, calibrated_index = cpu_slowdown(strayed), strayed
             continue
         audited.append((result, report))
     chosen, report = audited[median_run([result for result, _ in audited])]
