@@ -246,7 +246,7 @@ def warm_kernel() -> None:
 def run_quietly(manager: Any, code: str, timeout: float) -> dict:
     """Run ``code`` in the kernel and return its reply, through a client of its own that
     opens the request channel only: there is no output to collect, so no handshake to wait
-    for (0.2 s each time)."""
+    for."""
     import queue
 
     from jupyter_client.blocking import BlockingKernelClient

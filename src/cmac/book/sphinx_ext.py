@@ -91,7 +91,7 @@ class AuthorYearStyle(UnsrtStyle):
 
 register_plugin("pybtex.style.formatting", "author_year_labels", AuthorYearStyle)
 # sphinxcontrib-bibtex looks up pybtex's plain-text backend for every citation (61 here), and
-# each lookup of an installed plugin scans every package's metadata (3 ms). The same class,
+# each lookup of an installed plugin scans every package's metadata. The same class,
 # registered at run time, is found at once.
 register_plugin("pybtex.backends", "plaintext", PlaintextBackend, force=True)
 
