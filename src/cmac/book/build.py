@@ -789,6 +789,18 @@ def rerun_in_utf8_mode() -> None:
     os.execv(sys.executable, [sys.executable, "-X", "utf8", "-m", __spec__.name, *sys.argv[1:]])
 
 
+def exit_now(code: int) -> None:
+    """End a build that a signal stopped, once its workers, kernels and jupyter-book are
+    stopped and its scratch removed: without the interpreter's own shutdown, which joins the
+    pool's threads and, if another signal lands meanwhile, prints a traceback."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
     rerun_in_utf8_mode()
-    sys.exit(main())
+    status = main()
+    if status > 128:  # 128 + the signal that stopped it
+        exit_now(status)
+    sys.exit(status)
