@@ -124,3 +124,19 @@ def test_load_all_and_unknown_name() -> None:
     assert set(load_all()) == set(DATASETS)
     with pytest.raises(KeyError, match="unknown dataset"):
         load("no_such_table")
+
+
+def test_schema_checks_print_years_as_years_and_counts_with_separators() -> None:
+    checks = schema_table("sources").set_index("Column")["Checks"]
+    assert checks["year"] == "required; 1990 to 2030", "a range of years printed as a count"
+    counts = schema_table("clearance_2000_2012")["Checks"]
+    assert counts.str.contains("100,000,000").any(), "counts lost their thousands separators"
+
+
+def test_schema_findings_count_every_documented_column() -> None:
+    from cmac.data import schema_findings
+
+    schemas = {name: schema_table(name) for name in DATASETS}
+    (finding,) = schema_findings(schemas)
+    expected = sum(len(dataset.schema.columns) for dataset in DATASETS.values())
+    assert (finding.key, finding.value) == ("n_columns", expected), finding

@@ -862,8 +862,10 @@ TYPE_NAMES = {
 }
 
 
-def describe_check(check: pa.Check) -> str:
+def describe_check(check: pa.Check, unit: str = "") -> str:
+    """A check in words; a range of years is printed as years ("1990", not "1,990")."""
     stats = check.statistics or {}
+    number = "{}" if unit == "year" else "{:,}"
     if check.name == "isin":
         return "one of: " + ", ".join(map(str, stats["allowed_values"]))
     if check.name == "str_matches":
@@ -872,7 +874,7 @@ def describe_check(check: pa.Check) -> str:
     if check.name in symbols:
         return f"{symbols[check.name]} {next(iter(stats.values()))}"
     if check.name == "in_range":
-        return f"{stats['min_value']:,} to {stats['max_value']:,}"
+        return f"{number.format(stats['min_value'])} to {number.format(stats['max_value'])}"
     if check.name == "str_length":
         return "not blank"
     return check.name
@@ -891,7 +893,8 @@ def schema_table(name: str) -> pd.DataFrame:
                 "; ".join(
                     (["optional"] if c.nullable else ["required"])
                     + [
-                        ("if given, " if c.nullable and i == 0 else "") + describe_check(k)
+                        ("if given, " if c.nullable and i == 0 else "")
+                        + describe_check(k, (c.metadata or {}).get("unit", ""))
                         for i, k in enumerate(c.checks)
                     ]
                     + (["unique"] if c.unique else [])
@@ -923,6 +926,13 @@ def files_findings(files: pd.DataFrame) -> list[Finding]:
         Finding("n_files", len(files), "count", "Data files"),
         Finding("n_rows", int(files["Rows"].sum()), "count", "Data rows in all files"),
     ]
+
+
+def schema_findings(schemas: dict[str, pd.DataFrame]) -> list[Finding]:
+    """The schemas page's count of documented columns (``schemas``: :func:`schema_table` by
+    file)."""
+    columns = sum(len(table) for table in schemas.values())
+    return [Finding("n_columns", columns, "count", "Columns documented in the data files' schemas")]
 
 
 def sources_findings(sources: pd.DataFrame) -> list[Finding]:
