@@ -415,13 +415,15 @@ def audit_once(
     return result, report
 
 
-# A run during which the host ran more than a fifth slower or faster than when the CPU slowdown
+# A run during which the host ran more than a tenth slower or faster than when the CPU slowdown
 # was set (its own benchmark index off by that much) emulated another phone than intended: it
 # is run again, at most RERUNS_OFF_CALIBRATION times, with the slowdown set anew from that
 # run's index, so that the next run emulates the same phone on the host as it is now. CI saw
 # one page's runs measured at 2,803, 1,821 and 2,162 under a slowdown set for 2,800, and a
-# calibration at 2,550 followed by runs at 1,600-1,870.
-CALIBRATION_TOLERANCE = 0.8
+# calibration at 2,550 followed by runs at 1,600-1,870. A fifth was too wide: under a slowdown
+# set for 2,760, chapter 3's runs at 2,157-2,219 scored 0.91-0.95 and those at 2,609-2,737
+# scored 0.96-0.99.
+CALIBRATION_TOLERANCE = 0.9
 RERUNS_OFF_CALIBRATION = 3
 
 
