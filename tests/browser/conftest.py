@@ -83,3 +83,14 @@ def screenshots() -> Path:
     folder = build_dir() / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# On screen the book lays out sections and tables far below the view only when the reader
+# scrolls near them (content-visibility: auto, _static/book.css); until then a table's box has a
+# stand-in size and its styles may be stale. A test that measures layout first shows
+# everything, so that it measures what the reader sees once there.
+SHOW_EVERYTHING = "* { content-visibility: visible !important; }"
+
+
+def show_everything(page: object) -> None:
+    page.add_style_tag(content=SHOW_EVERYTHING)  # type: ignore[attr-defined]

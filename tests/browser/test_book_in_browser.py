@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import site_pages
+from tests.browser.conftest import show_everything, site_pages
 
 pytestmark = pytest.mark.browser
 PAGES = site_pages() or ["intro.html"]
@@ -81,6 +81,7 @@ def test_page_loads_cleanly(browser, base_url: str, path: str, screenshots: Path
             assert "@incollection" in page.locator(".cite-this").text_content()
         page.screenshot(path=str(screenshots / (path.replace("/", "__") + ".png")), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing scrolls sideways
+        show_everything(page)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )

@@ -6,12 +6,17 @@ import re
 
 import pytest
 
-from tests.browser.conftest import site_pages
+from tests.browser.conftest import show_everything, site_pages
 
 pytestmark = pytest.mark.browser
 CHAPTERS = [p for p in site_pages() if p.startswith("chapters/")] or ["chapters/01-context.html"]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+
+# Anything whose layout the browser would still skip (the test must measure what is shown).
+SKIPPED = """() => [...document.querySelectorAll('section, .pst-scrollable-table-container')]
+    .filter(e => getComputedStyle(e).contentVisibility !== 'visible')
+    .map(e => e.id || e.className)"""
 
 # For each data table: how far it reaches past its box, whether it is stacked, how it is shown.
 TABLES = """() => [...document.querySelectorAll('table.data-table')].map(t => ({
@@ -28,6 +33,7 @@ def test_no_table_scrolls_sideways_on_a_phone(browser, base_url: str, path: str)
     page = browser.new_page(viewport=PHONE)
     try:
         page.goto(base_url + path)
+        show_everything(page)
         tables = page.evaluate(TABLES)
         wide = [t["id"] for t in tables if t["overflow"] > 0]
         assert wide == [], f"tables wider than a 390 px phone's column: {wide}"
@@ -36,6 +42,7 @@ def test_no_table_scrolls_sideways_on_a_phone(browser, base_url: str, path: str)
                 assert table["display"] == "block" and table["labels"], table["id"]
         page.set_viewport_size(DESKTOP)  # at desktop widths every table is a table
         assert {t["display"] for t in page.evaluate(TABLES)} <= {"table"}
+        assert page.evaluate(SKIPPED) == [], "layout measured with parts of the page skipped"
     finally:
         page.close()
 
@@ -49,6 +56,7 @@ def test_the_tables_the_issue_named_stack_on_a_phone(browser, base_url: str) -> 
     try:
         for path, ids in named.items():
             page.goto(base_url + path)
+            show_everything(page)
             stacked = {t["id"] for t in page.evaluate(TABLES) if t["stacked"]}
             assert set(ids) <= stacked, path
             # each value sits beside its column's label, inside the screen
@@ -65,6 +73,7 @@ def test_results_record_on_a_phone(browser, base_url: str) -> None:
     page = browser.new_page(viewport=PHONE)
     try:
         page.goto(base_url + "results.html")
+        show_everything(page)
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
@@ -96,6 +105,7 @@ def test_figures_open_at_full_size(browser, base_url: str) -> None:
     page = browser.new_page(viewport=PHONE)
     try:
         page.goto(base_url + "chapters/05-trends-and-breaks.html")
+        show_everything(page)
         figures = page.locator("figure img")
         assert figures.count() > 0
         links = page.locator("figure a.figure-full > img")
@@ -111,6 +121,7 @@ def test_years_and_counts_are_not_links(browser, base_url: str) -> None:
     page = browser.new_page(viewport=PHONE)
     try:
         page.goto(base_url + "chapters/05-trends-and-breaks.html")
+        show_everything(page)
         linked = page.locator("a.result-ref").all_text_contents()
         assert linked, "estimates still link to the record"
         years = [t for t in linked if re.fullmatch(r"(19|20)\d\d", t)]
