@@ -22,7 +22,7 @@ from pandera.errors import SchemaErrors
 
 from cmac.errors import DataError
 from cmac.paths import data_dir, display_path
-from cmac.results import Finding
+from cmac.results import DEFAULT_FORMATS, Finding
 
 # A month from 1950-01 to 2049-12: the study's sources run from 1970 to 2030 ("0000-01" and
 # "9999-12" are typing slips, not dates).
@@ -863,9 +863,10 @@ TYPE_NAMES = {
 
 
 def describe_check(check: pa.Check, unit: str = "") -> str:
-    """A check in words; a range of years is printed as years ("1990", not "1,990")."""
+    """A check in words, its numbers printed as the unit's values are everywhere else in the
+    book (:data:`cmac.results.DEFAULT_FORMATS`: years as "1990", counts as "100,000,000")."""
     stats = check.statistics or {}
-    number = "{}" if unit == "year" else "{:,}"
+    number = DEFAULT_FORMATS.get(unit, "{:,}")
     if check.name == "isin":
         return "one of: " + ", ".join(map(str, stats["allowed_values"]))
     if check.name == "str_matches":
