@@ -3,7 +3,7 @@ their turns, and every target is printed with its verdict."""
 
 from __future__ import annotations
 
-from cmac.book.bench import COLD, OWN, PROSE, STOCK_PROSE, Phase, report
+from cmac.book.bench import COLD, OWN, PRELOADED, PROSE, STOCK_PROSE, Phase, report
 
 
 def test_cold_build_is_judged_by_the_medians_of_the_turns() -> None:
@@ -51,3 +51,14 @@ def test_the_prose_edit_is_judged_against_stock_jupyter_book() -> None:
     text = report(phases)
     assert "= 0.60 (medians of 3 turns; target <= 0.5): MISSES the target" in text
     assert "Markdown-only edit: A KERNEL RAN" in text
+
+
+def test_the_floor_is_jupyter_book_loaded_before_the_edit() -> None:
+    phases = [
+        Phase(f"{PROSE}, run 1", 3.3, 500, True),
+        Phase(f"{STOCK_PROSE}, run 1", 2.5, 400, True),
+        Phase(f"{PRELOADED}, run 1", 1.5, 300, True),
+    ]
+    assert "  jupyter-book alone, loaded before the edit: 1.5 s = 0.60 of stock" in report(phases)
+    phases[2] = Phase(f"{PRELOADED}, run 1", 1.5, 300, False)
+    assert "jupyter-book alone" not in report(phases)

@@ -10,7 +10,9 @@ In one run, on a fresh clone of the project's last commit in a scratch folder:
 3. a rebuild with nothing changed;
 4. the author's loop, in turns: a Markdown-only edit of one chapter (no kernel may start),
    republished by our build, then the same edit rebuilt by stock jupyter-book with its own
-   execution cache (``execute_notebooks: cache``, built once beforehand); medians compared;
+   execution cache (``execute_notebooks: cache``, built once beforehand); medians compared.
+   A third build of the same edit, by jupyter-book in a process that had imported it, Sphinx
+   and every extension before the edit, measures what any one-page rebuild costs;
 5. a rebuild after a code edit of one chapter (only it, and the chapters that need it, run).
 
 Peak memory is the largest total resident size of each phase's whole process tree, sampled
@@ -140,6 +142,35 @@ def jupyter_book(
     return timed(name, [jb, "build", str(stage), "--path-output", str(output), "-q"], env, stage)
 
 
+def preloaded_jupyter_book(
+    stage: Path, python: Path, env: dict[str, str], name: str, turn: int
+) -> tuple[Phase, str]:
+    """The prose edit rebuilt by jupyter-book in a process that imported jupyter-book, Sphinx
+    and every extension before the edit (:mod:`cmac.book.jupyter_book_runner`): the part of
+    a rebuild that no build process of its own can skip."""
+    from cmac.book.jupyter_book_runner import READY, jupyter_book_args
+
+    output = stage.parent / stage.name.removesuffix("-stage")
+    process = subprocess.Popen(
+        [str(python), "-m", "cmac.book.jupyter_book_runner", str(stage)],
+        cwd=stage,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    while (line := process.stdout.readline()) and line.strip() != READY:
+        pass
+    peak = tree_rss_kb(process.pid)
+    edit_prose(stage, turn)
+    started = time.perf_counter()
+    output_text, _ = process.communicate(json.dumps(jupyter_book_args(stage, output, "html")))
+    seconds = time.perf_counter() - started
+    return Phase(name, seconds, peak / 1024, process.returncode == 0), output_text
+
+
 def notes(log: str) -> str:
     found = re.findall(
         r"(Ran \d+: [^;]+|HTML built by jupyter-book in [\d.]+ s|prose changed: merged"
@@ -153,6 +184,7 @@ COLD = "cold execute + build"
 OWN = "jupyter-book's own execution (force)"
 PROSE = "rebuild, Markdown-only edit of one chapter"
 STOCK_PROSE = "stock jupyter-book (cache mode), the same edit"
+PRELOADED = "jupyter-book loaded before the edit, another such edit"
 
 
 def run(keep: bool, rounds: int) -> list[Phase]:
@@ -197,6 +229,8 @@ def run(keep: bool, rounds: int) -> list[Phase]:
             phase(f"{PROSE}, run {turn}", build)
             edit_prose(stock, turn)
             record(*jupyter_book(stock, python, env, f"{STOCK_PROSE}, run {turn}"))
+            name = f"{PRELOADED}, run {turn}"
+            record(*preloaded_jupyter_book(stock, python, env, name, rounds + turn))
         edit_code(root)
         phase("rebuild, code edit of one chapter", build)
     finally:
@@ -259,6 +293,13 @@ def report(phases: list[Phase]) -> str:
     prose = [p for p in phases if p.name.startswith(PROSE)]
     stock = [p for p in phases if p.name.startswith(STOCK_PROSE)]
     lines += compared("prose-only edit / stock jupyter-book", prose, stock, PROSE_RATIO_TARGET)
+    preloaded = [p for p in phases if p.name.startswith(PRELOADED)]
+    if preloaded and stock and all(p.ok for p in preloaded + stock):
+        floor, other = (statistics.median(p.seconds for p in runs) for runs in (preloaded, stock))
+        lines.append(
+            f"  jupyter-book alone, loaded before the edit: {floor:.1f} s = {floor / other:.2f} "
+            "of stock (no separate build process can go below it)"
+        )
     if prose:
         merged = all("prose changed: merged" in p.note and "Ran 0" in p.note for p in prose)
         lines.append("Markdown-only edit: " + ("no kernel started" if merged else "A KERNEL RAN"))
