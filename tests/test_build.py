@@ -296,7 +296,7 @@ def test_a_kernel_that_dies_while_starting_is_replaced_once(monkeypatch) -> None
 def test_a_jupyter_book_started_early_builds_nothing_when_told_nothing() -> None:
     """Started ahead of the chapters, then not needed (nothing to rebuild, or the build
     stopped): it ends with status 0 as soon as its input closes, having written nothing."""
-    from cmac.book.jupyter_book_runner import JupyterBookProcess
+    from cmac.book.jupyter_book_runner import READY, JupyterBookProcess
 
     waiting = JupyterBookProcess(PROJECT_ROOT, "html")
     try:
@@ -305,7 +305,8 @@ def test_a_jupyter_book_started_early_builds_nothing_when_told_nothing() -> None
         waiting.process.stdin.close()
         assert waiting.process.wait(timeout=60) == 0
         waiting.log.seek(0)
-        assert waiting.log.read() == ""  # jupyter-book never ran: it prints even with -q
+        # only its own line once loaded: jupyter-book never ran (it prints even with -q)
+        assert waiting.log.read() == f"{READY}\n"
     finally:
         waiting.stop()
     assert waiting.log.closed
